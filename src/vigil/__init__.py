@@ -1,0 +1,1 @@
+"""Vigil: the information system of a civilian ceasefire monitoring mission."""

@@ -1,0 +1,1 @@
+"""Thin Typer adapters over the services."""

@@ -1,0 +1,69 @@
+"""`vigil user ...` and `vigil token ...`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.table import Table
+
+from vigil.cli.common import clear_errors, cli_operator, open_database, out
+from vigil.domain.roles import Role
+from vigil.services import accounts
+
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+
+
+@user_app.command("add")
+@clear_errors
+def add(
+    name: str = typer.Argument(..., help="User name (lower case)."),
+    role: Role = typer.Option(..., help="The user's role."),
+    password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
+    party: str = typer.Option(None, help="Party code, for a party liaison."),
+    display_name: str = typer.Option("", help="Full name."),
+) -> None:
+    """Add a user. Without a password the account can only use API tokens."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    db = open_database()
+    with db.writing() as session:
+        accounts.add_user(session, cli_operator().actor, name, role.value, password,
+                          display_name, party)
+    out.print(f"user {name} added ({role.value})")
+
+
+@user_app.command("list")
+@clear_errors
+def list_() -> None:
+    """List users."""
+    db = open_database()
+    table = Table("user", "role", "name", "disabled")
+    with db.reading() as session:
+        for u in accounts.list_users(session):
+            table.add_row(u.username, u.role, u.display_name, "yes" if u.disabled else "")
+    out.print(table)
+
+
+@user_app.command("disable")
+@clear_errors
+def disable(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Disable a user: sessions end, tokens stop working, history stays."""
+    db = open_database()
+    with db.writing() as session:
+        accounts.disable_user(session, cli_operator().actor, name)
+    out.print(f"user {name} disabled")
+
+
+@token_app.command("create")
+@clear_errors
+def create(
+    name: str = typer.Argument(..., help="The user the token acts as."),
+    label: str = typer.Option("", help="What the token is for (e.g. the sensor's name)."),
+) -> None:
+    """Create a bearer token; it is printed once, alone on the last line."""
+    db = open_database()
+    with db.writing() as session:
+        secret = accounts.create_token(session, cli_operator().actor, name, label)
+    out.print(f"token for {name} (store it now, it is not shown again):", highlight=False)
+    print(secret)

@@ -1,0 +1,77 @@
+"""What every command shares: the database, the operator, errors as one-line messages."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from vigil.config import get_settings
+from vigil.errors import VigilError
+from vigil.services.access import Principal
+from vigil.services.setup import operator
+from vigil.store.db import Database
+from vigil.store.migrate import is_current
+
+err = Console(stderr=True)
+out = Console()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def open_database(migrated: bool = True) -> Database:
+    """The configured database; commands other than init need it set up first."""
+    db = Database(get_settings().effective_database_url)
+    if migrated and not is_current(db.engine):
+        fail("the database is not set up (or is older than this Vigil): run `vigil init`")
+    return db
+
+
+def cli_operator() -> Principal:
+    """The operator at the console, as the audit log names them."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return operator(f"cli:{name}")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one line to stderr and exit non-zero."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def clear_errors(func: F) -> F:
+    """Turn an expected failure into a one-line message and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VigilError as exc:
+            lines = [exc.detail] + [f"  {e.field}: {e.message}" for e in exc.errors[1:20]]
+            fail("\n".join(lines))
+        except OSError as exc:
+            fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[str, int], None]]:
+    """A Rich progress bar; yields tick(stage, n). Quiet when not on a terminal."""
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+
+        def tick(stage: str, n: int) -> None:
+            bar.update(task, advance=n, description=f"{description}: {stage}")
+
+        yield tick

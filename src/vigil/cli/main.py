@@ -1,0 +1,104 @@
+"""The `vigil` command: set up, load the demo, serve, manage accounts, import, verify."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from vigil.cli import accounts, geography
+from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out, progress_bar
+from vigil.config import get_settings
+from vigil.services import setup
+from vigil.services.verify import verify as verify_integrity
+from vigil.store.db import Database
+
+app = typer.Typer(help="Vigil: information system of a ceasefire monitoring mission.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(accounts.user_app, name="user")
+app.add_typer(accounts.token_app, name="token")
+app.add_typer(geography.zones_app, name="zones")
+app.add_typer(geography.places_app, name="places")
+
+
+@app.command()
+@clear_errors
+def init(
+    admin: str = typer.Option("admin", help="User name of the first admin."),
+    password_stdin: bool = typer.Option(False, help="Read the admin's password from stdin."),
+    demo_if_empty: bool = typer.Option(False, help="Load the demo when no mission exists."),
+) -> None:
+    """Create or upgrade the database and the first admin (safe to run again)."""
+    db = open_database(migrated=False)
+    who = cli_operator()
+    setup.init_database(db, who)
+    out.print(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    if demo_if_empty:
+        from vigil.services import demo as demo_service
+
+        with db.reading() as session:
+            loaded = demo_service.is_loaded(session)
+        if not loaded and not setup.has_users(db):
+            _load_demo(db, seed=1)
+        return
+    if not setup.has_users(db):
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+        created = setup.create_first_admin(db, who, admin, password)
+        out.print(f"first admin: {admin}" + ("" if password_stdin else f" password: {created}"))
+
+
+def _load_demo(db: Database, seed: int) -> None:
+    """Load the demo in one transaction (the simulator is imported only when needed)."""
+    from vigil.services import demo as demo_service
+
+    with db.writing() as session, progress_bar("demo", None) as tick:
+        if demo_service.is_loaded(session):
+            fail("a mission is loaded already; the demo needs an empty database")
+        summary = demo_service.load_demo(session, cli_operator(), seed, tick)
+    out.print(f"demo loaded: {summary.observations} observations of "
+              f"{summary.truth_events} simulated events (seed {seed})")
+    out.print(f"demo accounts (password '{demo_service.DEMO_PASSWORD}'): "
+              + ", ".join(f"{u} ({r})" for u, r in summary.accounts))
+
+
+@app.command()
+@clear_errors
+def demo(seed: int = typer.Option(1, help="Seed of the simulation: same seed, same data.")) -> None:
+    """Load the demo scenario (10 November 2020 statement) into an empty database."""
+    db = open_database(migrated=False)
+    setup.init_database(db, cli_operator())
+    _load_demo(db, seed)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    from vigil.web.app import create_app
+
+    open_database()
+    out.print(f"Vigil is at http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="warning")
+
+
+@app.command()
+@clear_errors
+def verify() -> None:
+    """Check the audit chain and that every stored row matches its audit trail."""
+    db = open_database()
+    with db.reading() as session, progress_bar("verify", None) as tick:
+        verdict = verify_integrity(session, tick)
+    if verdict.ok:
+        out.print(f"intact: {verdict.events} audit events, {verdict.rows} rows checked")
+        return
+    for problem in verdict.problems:
+        out.print(f"TAMPERED: {problem}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

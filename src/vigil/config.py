@@ -1,0 +1,51 @@
+"""Vigil's settings: one object, read from VIGIL_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; each field is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="VIGIL_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("vigil-data"),
+        description="Folder for the embedded database and evidence files.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database; default SQLite at DATA_DIR/vigil.db. "
+        "Production: postgresql+psycopg://user@host/dbname.",
+    )
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        description="Largest request body the API accepts, in bytes; larger bodies get 413.",
+    )
+    max_batch: int = Field(10_000, description="Most observations one batch request may carry.")
+    future_tolerance_s: int = Field(
+        300,
+        description="How far in the future (seconds) an observation time may be, for clock skew.",
+    )
+    session_hours: int = Field(12, description="How long a web login lasts, in hours.")
+    secure_cookies: bool = Field(
+        False, description="Mark session cookies Secure (set true when served over HTTPS)."
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database to use: VIGIL_DATABASE_URL, or SQLite inside the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'vigil.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Pure logic of Vigil: types, rules and maths, with no I/O."""

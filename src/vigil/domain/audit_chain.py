@@ -1,0 +1,50 @@
+"""The audit chain's maths: canonical bytes and the hash that links each event to the last."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8 (the same on every machine)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def digest(value: Any) -> str:
+    """SHA-256 (hex) of a value's canonical bytes."""
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventContent:
+    """What an audit event says; its hash covers all of it and the previous hash."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    before: Any
+    after: Any
+
+    def hash_with(self, prev_hash: str) -> str:
+        """The event's hash, chained to the previous event's hash."""
+        body = {
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "before": self.before,
+            "after": self.after,
+            "prev": prev_hash,
+        }
+        return digest(body)

@@ -1,0 +1,32 @@
+"""The roles of MISSION.md, and the groups of them that endpoints grant access to."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a signed-in user is in the mission; the anonymous public has no role."""
+
+    monitor = "monitor"
+    patrol_leader = "patrol_leader"
+    analyst = "analyst"
+    duty_officer = "duty_officer"
+    head_of_mission = "head_of_mission"
+    party_liaison = "party_liaison"
+    admin = "admin"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+# Everyone inside the mission; party liaisons are external and see nothing internal.
+INTERNAL: frozenset[Role] = ALL_ROLES - {Role.party_liaison}
+# Who may submit observations.
+REPORTERS: frozenset[Role] = frozenset(
+    {Role.monitor, Role.patrol_leader, Role.analyst, Role.duty_officer, Role.admin}
+)
+# Who may fuse observations into incidents.
+ANALYSTS: frozenset[Role] = frozenset({Role.analyst, Role.head_of_mission})
+# Who may change the mission's geography and configuration.
+ADMINS: frozenset[Role] = frozenset({Role.admin})
+# Who may read the audit log.
+AUDITORS: frozenset[Role] = frozenset({Role.admin, Role.head_of_mission})

@@ -1,0 +1,1 @@
+"""Pure serialisers and parsers of the formats at Vigil's edges."""

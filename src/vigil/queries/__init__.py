@@ -1,0 +1,1 @@
+"""All SQL, one module per noun: functions take a session and never commit."""

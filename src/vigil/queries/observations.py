@@ -1,0 +1,107 @@
+"""SQL of observations: idempotency look-ups, bulk insert, filtered cursor pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.orm import Session
+
+from vigil.store.tables import Observation, Post
+
+
+@dataclass(frozen=True)
+class ObservationFilter:
+    """What a list of observations is restricted to; None means no restriction."""
+
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    time_from: datetime | None = None
+    time_to: datetime | None = None
+    category: str | None = None  # a code; its descendants match too
+    observer: str | None = None  # post code or observer name
+    status: str | None = None
+
+
+def fingerprints(session: Session, client_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """For client ids already stored: client id -> (id, fingerprint)."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(client_ids), 500):
+        chunk = list(client_ids[start : start + 500])
+        rows = session.execute(
+            select(Observation.client_id, Observation.id, Observation.fingerprint).where(
+                Observation.client_id.in_(chunk)
+            )
+        )
+        found.update({r.client_id: (r.id, r.fingerprint) for r in rows})
+    return found
+
+
+def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows in one statement; returns their new ids in the same order."""
+    if not rows:
+        return []
+    statement = insert(Observation).returning(Observation.id, sort_by_parameter_order=True)
+    return [r.id for r in session.execute(statement, list(rows))]
+
+
+def by_ids(session: Session, ids: Sequence[int]) -> list[Observation]:
+    """Observations by id, in the order of the ids given (missing ones left out)."""
+    found: dict[int, Observation] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found.update(
+            {o.id: o for o in session.scalars(select(Observation).where(Observation.id.in_(chunk)))}
+        )
+    return [found[i] for i in ids if i in found]
+
+
+def category_condition(column: Any, code: str) -> Any:
+    """A category and all its descendants (codes are dotted paths)."""
+    return or_(column == code, column.like(code.replace("%", r"\%") + ".%", escape="\\"))
+
+
+def _conditions(f: ObservationFilter) -> list[Any]:
+    where: list[Any] = []
+    if f.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = f.bbox
+        where += [Observation.est_lon.between(min_lon, max_lon)]
+        where += [Observation.est_lat.between(min_lat, max_lat)]
+    if f.time_from is not None:
+        where.append(Observation.observed_at >= f.time_from)
+    if f.time_to is not None:
+        where.append(Observation.observed_at < f.time_to)
+    if f.category:
+        where.append(category_condition(Observation.category, f.category))
+    if f.observer:
+        post_ids = select(Post.id).where(Post.code == f.observer).scalar_subquery()
+        where.append(
+            or_(Observation.post_id.in_(post_ids), Observation.observer_name == f.observer)
+        )
+    if f.status:
+        where.append(Observation.status == f.status)
+    return where
+
+
+def page(
+    session: Session, f: ObservationFilter, after: tuple[datetime, int] | None, limit: int
+) -> Sequence[Observation]:
+    """One page in (observed_at, id) order, starting after a cursor position."""
+    query = select(Observation).where(*_conditions(f))
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(
+                Observation.observed_at > at,
+                and_(Observation.observed_at == at, Observation.id > last_id),
+            )
+        )
+    query = query.order_by(Observation.observed_at, Observation.id).limit(limit)
+    return session.scalars(query).all()
+
+
+def post_codes(session: Session) -> dict[int, str]:
+    """Post id -> code, for rendering observations."""
+    return {r.id: r.code for r in session.execute(select(Post.id, Post.code))}

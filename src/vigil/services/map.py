@@ -1,0 +1,60 @@
+"""The map of the day: zones, posts and one day's observations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vigil.domain.roles import INTERNAL
+from vigil.queries import observations as obs_q
+from vigil.queries.common import list_all
+from vigil.services.access import Principal, require
+from vigil.store.tables import Mission, Observation, Post, Zone
+
+MAX_PER_DAY = 5000
+
+
+@dataclass(frozen=True)
+class MapDay:
+    """What the map shows for one day in the mission's time zone."""
+
+    day: date
+    start: datetime
+    end: datetime
+    zones: Sequence[Zone]
+    posts: Sequence[Post]
+    observations: Sequence[Observation]
+    post_codes: dict[int, str]
+    truncated: bool
+
+
+def mission_zone(session: Session) -> ZoneInfo:
+    """The mission's time zone (UTC when none is configured)."""
+    mission = session.get(Mission, 1)
+    try:
+        return ZoneInfo(mission.timezone if mission else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def map_of_day(session: Session, who: Principal | None, day: date) -> MapDay:
+    """Zones, posts and the observations made on `day` (mission time)."""
+    require(who, INTERNAL)
+    tz = mission_zone(session)
+    start = datetime.combine(day, time.min, tz)
+    end = start + timedelta(days=1)
+    f = obs_q.ObservationFilter(time_from=start, time_to=end)
+    rows = obs_q.page(session, f, None, MAX_PER_DAY + 1)
+    return MapDay(day, start, end, list_all(session, Zone, Zone.id), list_all(session, Post, Post.code),
+                  rows[:MAX_PER_DAY], obs_q.post_codes(session), len(rows) > MAX_PER_DAY)
+
+
+def latest_day(session: Session) -> date | None:
+    """The most recent day with observations, for opening the map somewhere useful."""
+    latest = session.scalar(select(func.max(Observation.observed_at)))
+    return latest.astimezone(mission_zone(session)).date() if latest else None

@@ -1,0 +1,291 @@
+"""The tables. Every table but the audit log, sessions and the chain head is audited:
+each row has an audit trail whose last state `vigil verify` compares it with."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vigil.store.types import BigId, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    """Declarative base; `__audited__` marks tables whose rows verify compares."""
+
+    __audited__ = True
+    # Columns whose value is kept in the audit log only as a SHA-256 (secrets).
+    __audit_digest__: tuple[str, ...] = ()
+
+
+class Mission(Base):
+    """The mission itself: one row."""
+
+    __tablename__ = "mission"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    mandate_start: Mapped[date] = mapped_column(Date)
+    mandate_end: Mapped[date | None] = mapped_column(Date)
+    renewal_terms: Mapped[str] = mapped_column(Text, default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+
+class Party(Base):
+    """A party to the agreement; parties are data, never code."""
+
+    __tablename__ = "party"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    role: Mapped[str] = mapped_column(String(32), default="party")
+
+
+class Category(Base):
+    """One node of the mission's observation taxonomy."""
+
+    __tablename__ = "category"
+    code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
+
+
+class Zone(Base):
+    """A named geometry with a kind (line of contact, corridor, withdrawal zone, ...)."""
+
+    __tablename__ = "zone"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(Text, default="")
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+
+
+class Place(Base):
+    """A gazetteer entry: names in every language and every alias."""
+
+    __tablename__ = "place"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    aliases: Mapped[list[str]] = mapped_column(JSON)
+    search_text: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Post(Base):
+    """A fixed observation post, camera or acoustic sensor."""
+
+    __tablename__ = "post"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    elevation_m: Mapped[float | None] = mapped_column(Float)
+    view_from_deg: Mapped[float | None] = mapped_column(Float)
+    view_to_deg: Mapped[float | None] = mapped_column(Float)
+    range_m: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Provision(Base):
+    """One obligation of the ceasefire agreement."""
+
+    __tablename__ = "provision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    binding: Mapped[list[str]] = mapped_column(JSON)
+    in_force_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    zones: Mapped[list[str]] = mapped_column(JSON)
+
+
+class User(Base):
+    """A person or machine account with one role; liaisons belong to a party."""
+
+    __tablename__ = "user_account"
+    __audit_digest__ = ("password_hash",)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for machines; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    __audit_digest__ = ("token_hash",)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Observation(Base):
+    """One thing one observer saw or heard, once. Never overwritten."""
+
+    __tablename__ = "observation"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(128), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    observed_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_uncertainty_s: Mapped[float] = mapped_column(Float)
+    observer_kind: Mapped[str] = mapped_column(String(16))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id"))
+    observer_name: Mapped[str | None] = mapped_column(String(200))
+    observer_lat: Mapped[float | None] = mapped_column(Float)
+    observer_lon: Mapped[float | None] = mapped_column(Float)
+    observer_error_m: Mapped[float | None] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(ForeignKey("category.code"))
+    weapon_class: Mapped[str | None] = mapped_column(String(50))
+    count: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location_error_m: Mapped[float | None] = mapped_column(Float)
+    bearing_deg: Mapped[float | None] = mapped_column(Float)
+    bearing_error_deg: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    distance_error_m: Mapped[float | None] = mapped_column(Float)
+    # Where the thing probably was (location, or bearing + distance, else the observer).
+    est_lat: Mapped[float | None] = mapped_column(Float)
+    est_lon: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text, default="")
+    reliability: Mapped[str] = mapped_column(String(1))
+    credibility: Mapped[str] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+
+    __table_args__ = (
+        Index("ix_observation_time_place", "observed_at", "est_lon", "est_lat"),
+        Index("ix_observation_category_time", "category", "observed_at"),
+    )
+
+
+class Incident(Base):
+    """A real-world event as the mission believes it happened."""
+
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    category: Mapped[str] = mapped_column(ForeignKey("category.code"))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    ellipse_major_m: Mapped[float | None] = mapped_column(Float)
+    ellipse_minor_m: Mapped[float | None] = mapped_column(Float)
+    ellipse_angle_deg: Mapped[float | None] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+    attribution_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"))
+    attribution_confidence: Mapped[str | None] = mapped_column(String(16))
+    attribution_evidence: Mapped[str] = mapped_column(Text, default="")
+    killed: Mapped[int] = mapped_column(Integer, default=0)
+    injured: Mapped[int] = mapped_column(Integer, default=0)
+    damage: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_incident_time", "started_at"),)
+
+
+class IncidentObservation(Base):
+    """Which observations an incident was fused from."""
+
+    __tablename__ = "incident_observation"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_incident_observation_obs", "observation_id"),)
+
+
+class TruthEvent(Base):
+    """Ground truth of a simulated scenario, kept apart so fusion can be measured."""
+
+    __tablename__ = "truth_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(100))
+    weapon_class: Mapped[str | None] = mapped_column(String(50))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class TruthLink(Base):
+    """Which simulated observation reports which true event (none for a false alarm)."""
+
+    __tablename__ = "truth_link"
+    client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    truth_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """One link of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_event"
+    __audited__ = False
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
+
+class WebSession(Base):
+    """A signed-in browser; only the SHA-256 of its cookie is stored."""
+
+    __tablename__ = "web_session"
+    __audited__ = False
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def audited_tables() -> list[type[Base]]:
+    """The ORM classes whose rows carry an audit trail, in dependency order."""
+    return [m.class_ for m in Base.registry.mappers if m.class_.__audited__]
+

@@ -1,0 +1,1 @@
+"""Thin FastAPI adapters: parse, call one service, render."""

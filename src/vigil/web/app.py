@@ -1,0 +1,58 @@
+"""The web application: API, pages and static files on one FastAPI app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from xstatic.pkg import leaflet
+
+from vigil.config import Settings, get_settings
+from vigil.store.db import Database
+from vigil.web import problems
+from vigil.web.api import geography, incidents, map, observations, reference
+from vigil.web.limits import BodyLimit
+from vigil.web.pages import auth, mapview
+from vigil.web.pages.render import STATIC_DIR
+
+API_DESCRIPTION = """The JSON API of Vigil. Authenticate with `Authorization: Bearer <token>`
+(`vigil token create USER`) or a browser session. Errors are RFC 9457 problem+json with a
+stable `code` and, for invalid input, `errors` naming each field. Each operation lists the
+roles that may call it under `x-vigil-roles`."""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the app for a database (default: the one the settings name)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Vigil",
+        version="1",
+        description=API_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.effective_database_url)
+    problems.install(app)
+    for module in (observations, incidents, geography, reference, map, auth, mapview):
+        app.include_router(module.router)
+    app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
+    app.mount("/static/vigil", StaticFiles(directory=STATIC_DIR), name="vigil-static")
+    document_roles(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def document_roles(app: FastAPI) -> None:
+    """Put each operation's allowed roles into the OpenAPI spec as `x-vigil-roles`."""
+    from fastapi.routing import APIRoute
+
+    from vigil.web.deps import Access
+
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for dep in route.dependant.dependencies:
+            if isinstance(dep.call, Access):
+                roles = sorted(dep.call.roles) if dep.call.roles is not None else ["anonymous"]
+                route.openapi_extra = {**(route.openapi_extra or {}), "x-vigil-roles": roles}

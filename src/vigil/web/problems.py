@@ -1,0 +1,84 @@
+"""Errors at the HTTP edge: the catalogue rendered as RFC 9457 problem+json, pages redirected."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vigil.errors import CATALOGUE, FieldError, VigilError
+
+log = logging.getLogger("vigil.web")
+PROBLEM_JSON = "application/problem+json"
+_STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+                 415: "unsupported_media_type", 401: "not_authenticated", 403: "forbidden"}
+
+
+def problem_response(error: VigilError, instance: str) -> JSONResponse:
+    """The problem+json body for an error; `errors` names each field that was wrong."""
+    body: dict[str, Any] = {
+        "type": f"urn:vigil:problem:{error.code}",
+        "title": error.problem.title,
+        "status": error.status,
+        "detail": error.detail,
+        "instance": instance,
+        "code": error.code,
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    body.update(error.extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="vigil"'} if error.status == 401 else None
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    """A pydantic location as a readable path: observations[3].observer.lat."""
+    path = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path") else loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".") or (str(loc[0]) if loc else "body")
+
+
+def from_validation(exc: RequestValidationError) -> VigilError:
+    """Pydantic's complaints as a catalogue error; broken JSON is 400, wrong values 422."""
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        msg = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {})
+        return VigilError("malformed_request", f"the body is not valid JSON: {msg.get('error', '')}")
+    fields = [FieldError(_field(tuple(e.get("loc", ()))), str(e.get("msg"))) for e in errors[:50]]
+    return VigilError("validation_failed", f"{fields[0].field}: {fields[0].message}", fields)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a clear answer, never a traceback."""
+
+    @app.exception_handler(VigilError)
+    async def vigil_error(request: Request, exc: VigilError) -> Response:
+        if exc.code == "not_authenticated" and _is_page(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return problem_response(exc, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return problem_response(from_validation(exc), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _STATUS_CODES.get(exc.status_code, "malformed_request")
+        detail = str(exc.detail) if exc.detail else CATALOGUE[code].title
+        return problem_response(VigilError(code, detail), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        body = {"type": "about:blank", "title": "Internal error", "status": 500,
+                "detail": "the server failed; nothing was stored", "instance": request.url.path}
+        return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
