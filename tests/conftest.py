@@ -24,8 +24,10 @@ from vigil.services.setup import init_database, operator
 from vigil.store.db import Database
 
 PG_ADMIN_URL = os.environ.get("VIGIL_TEST_POSTGRES_URL")
-PG_SKIP = ("PostgreSQL leg skipped: set VIGIL_TEST_POSTGRES_URL to an admin URL, e.g. "
-           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres (.ci/run does)")
+PG_SKIP = (
+    "PostgreSQL leg skipped: set VIGIL_TEST_POSTGRES_URL to an admin URL, e.g. "
+    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres (.ci/run does)"
+)
 OPERATOR = operator("test")
 PASSWORD = "correct horse battery"
 
@@ -52,6 +54,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_template() -> Iterator[str]:
     """A migrated PostgreSQL database used as TEMPLATE for each test's database."""
     if not PG_ADMIN_URL:
+        if os.environ.get("VIGIL_REQUIRE_ALL_LEGS"):
+            pytest.fail("VIGIL_REQUIRE_ALL_LEGS is set but VIGIL_TEST_POSTGRES_URL is not")
         pytest.skip(PG_SKIP)
     name = f"vigil_template_{uuid.uuid4().hex[:8]}"
     admin = _pg_admin()
@@ -109,8 +113,14 @@ def users(db: Database) -> dict[str, Account]:
 
     made: dict[str, Account] = {}
     with db.writing() as session:
-        add_parties(session, OPERATOR, [{"code": "P1", "names": {"en": "Party One"}},
-                                        {"code": "P2", "names": {"en": "Party Two"}}])
+        add_parties(
+            session,
+            OPERATOR,
+            [
+                {"code": "P1", "names": {"en": "Party One"}},
+                {"code": "P2", "names": {"en": "Party Two"}},
+            ],
+        )
         for role in Role:
             name = role.value.replace("_", "-")
             party = "P1" if role is Role.party_liaison else None

@@ -11,8 +11,10 @@ from vigil.domain.geography import PostDraft, ZoneDraft
 from vigil.services import geography
 from vigil.services.access import Principal
 
-SQUARE = {"type": "Polygon", "coordinates": [[[46.5, 39.5], [47.0, 39.5], [47.0, 40.0],
-                                               [46.5, 40.0], [46.5, 39.5]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[46.5, 39.5], [47.0, 39.5], [47.0, 40.0], [46.5, 40.0], [46.5, 39.5]]],
+}
 
 
 def observation(**changes: Any) -> dict[str, Any]:
@@ -36,11 +38,17 @@ def observation(**changes: Any) -> dict[str, Any]:
 
 def add_post(session: Session, who: Principal, code: str = "OP-T1") -> None:
     """A post in the demo region."""
-    geography.add_posts(session, who, [PostDraft(code=code, name=f"Post {code}",
-                                                 kind="observation_post", lat=39.8, lon=46.75)])
+    geography.add_posts(
+        session,
+        who,
+        [PostDraft(code=code, name=f"Post {code}", kind="observation_post", lat=39.8, lon=46.75)],
+    )
 
 
 def add_zone(session: Session, who: Principal, code: str = "square") -> None:
     """A square zone."""
-    geography.add_zones(session, who, [ZoneDraft(code=code, kind="buffer_zone",
-                                                 names={"en": "Square"}, geometry=SQUARE)])
+    geography.add_zones(
+        session,
+        who,
+        [ZoneDraft(code=code, kind="buffer_zone", names={"en": "Square"}, geometry=SQUARE)],
+    )

@@ -25,8 +25,11 @@ def test_record_get_and_list(db, users, client) -> None:
     assert out["estimated"]["lat"] < 39.8 and out["estimated"]["lon"] > 46.75
     got = client.get(f"/api/v1/observations/{out['id']}", headers=users["analyst"].headers)
     assert got.status_code == 200 and got.json() == out
-    listed = client.get("/api/v1/observations", params={"from": "2020-11-12T00:00:00Z",
-                        "to": "2020-11-13T00:00:00Z"}, headers=monitor).json()
+    listed = client.get(
+        "/api/v1/observations",
+        params={"from": "2020-11-12T00:00:00Z", "to": "2020-11-13T00:00:00Z"},
+        headers=monitor,
+    ).json()
     assert [o["client_id"] for o in listed["items"]] == [body["client_id"]]
 
 
@@ -51,26 +54,27 @@ def test_batch_is_all_or_nothing(db, users, client) -> None:
     headers = users["monitor"].headers
     good = [observation() for _ in range(5)]
     bad = observation(category="ceasefire_violation.no_such_thing")
-    refused = client.post("/api/v1/observations/batch",
-                          json={"observations": [*good, bad]}, headers=headers)
+    refused = client.post(
+        "/api/v1/observations/batch", json={"observations": [*good, bad]}, headers=headers
+    )
     assert refused.status_code == 422
     problem = refused.json()
     assert problem["code"] == "unknown_category"
     assert problem["errors"][0]["field"] == "observations[5].category"
     assert client.get("/api/v1/observations", headers=headers).json()["items"] == []
-    done = client.post("/api/v1/observations/batch", json={"observations": good},
-                       headers=headers)
+    done = client.post("/api/v1/observations/batch", json={"observations": good}, headers=headers)
     assert done.status_code == 201 and done.json()["created"] == 5
-    again = client.post("/api/v1/observations/batch", json={"observations": good},
-                        headers=headers)
+    again = client.post("/api/v1/observations/batch", json={"observations": good}, headers=headers)
     assert again.json()["created"] == 0 and again.json()["existing"] == 5
 
 
 def test_cursor_pagination_visits_each_once(db, users, client) -> None:
     _setup(db)
     headers = users["monitor"].headers
-    items = [observation(observed_at=f"2020-11-12T{10 + i // 6:02d}:{(i % 6) * 10:02d}:00Z")
-             for i in range(23)]
+    items = [
+        observation(observed_at=f"2020-11-12T{10 + i // 6:02d}:{(i % 6) * 10:02d}:00Z")
+        for i in range(23)
+    ]
     client.post("/api/v1/observations/batch", json={"observations": items}, headers=headers)
     seen, cursor = [], None
     while True:

@@ -28,8 +28,9 @@ def add(
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     db = open_database()
     with db.writing() as session:
-        accounts.add_user(session, cli_operator().actor, name, role.value, password,
-                          display_name, party)
+        accounts.add_user(
+            session, cli_operator().actor, name, role.value, password, display_name, party
+        )
     out.print(f"user {name} added ({role.value})")
 
 

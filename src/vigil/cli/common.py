@@ -66,8 +66,12 @@ def clear_errors(func: F) -> F:
 @contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[[str, int], None]]:
     """A Rich progress bar; yields tick(stage, n). Quiet when not on a terminal."""
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=total)
 

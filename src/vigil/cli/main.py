@@ -13,8 +13,11 @@ from vigil.services import setup
 from vigil.services.verify import verify as verify_integrity
 from vigil.store.db import Database
 
-app = typer.Typer(help="Vigil: information system of a ceasefire monitoring mission.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Vigil: information system of a ceasefire monitoring mission.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(geography.zones_app, name="zones")
@@ -55,10 +58,14 @@ def _load_demo(db: Database, seed: int) -> None:
         if demo_service.is_loaded(session):
             fail("a mission is loaded already; the demo needs an empty database")
         summary = demo_service.load_demo(session, cli_operator(), seed, tick)
-    out.print(f"demo loaded: {summary.observations} observations of "
-              f"{summary.truth_events} simulated events (seed {seed})")
-    out.print(f"demo accounts (password '{demo_service.DEMO_PASSWORD}'): "
-              + ", ".join(f"{u} ({r})" for u, r in summary.accounts))
+    out.print(
+        f"demo loaded: {summary.observations} observations of "
+        f"{summary.truth_events} simulated events (seed {seed})"
+    )
+    out.print(
+        f"demo accounts (password '{demo_service.DEMO_PASSWORD}'): "
+        + ", ".join(f"{u} ({r})" for u, r in summary.accounts)
+    )
 
 
 @app.command()

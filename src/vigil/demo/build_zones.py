@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pyproj import Transformer
 import shapely
+from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon, mapping
 from shapely.geometry.polygon import orient
 
@@ -56,8 +56,8 @@ CORRIDOR_CENTRELINE: Coords = [
 CORRIDOR_HALF_WIDTH_M = 2500.0
 
 KALBAJAR: Coords = [
-    (45.80, 40.45), (46.05, 40.42), (46.30, 40.36), (46.55, 40.33), (46.62, 40.28),
-    (46.50, 40.18), (46.45, 40.05), (46.45, 39.82), (46.30, 39.85), (46.15, 39.83),
+    (45.80, 40.45), (46.05, 40.42), (46.30, 40.37), (46.44, 40.33), (46.50, 40.25),
+    (46.48, 40.15), (46.45, 40.05), (46.45, 39.82), (46.30, 39.85), (46.15, 39.83),
     (46.02, 39.85), (45.88, 39.98), (45.97, 40.13), (45.95, 40.30),
 ]  # fmt: skip
 

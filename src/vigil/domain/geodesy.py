@@ -7,7 +7,9 @@ from pyproj import CRS, Geod, Transformer
 WGS84 = Geod(ellps="WGS84")
 
 
-def destination(lat: float, lon: float, bearing_deg: float, distance_m: float) -> tuple[float, float]:
+def destination(
+    lat: float, lon: float, bearing_deg: float, distance_m: float
+) -> tuple[float, float]:
     """The point reached from (lat, lon) along a bearing for a distance: (lat, lon)."""
     lon2, lat2, _ = WGS84.fwd(lon, lat, bearing_deg, distance_m)
     return lat2, lon2

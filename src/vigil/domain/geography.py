@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from vigil.domain.geometry import ZONE_KINDS, GeometryError, validate_geometry
 from vigil.domain.observation import Latitude, Longitude, Strict
@@ -50,7 +51,9 @@ class ZoneDraft(Strict):
         try:
             validate_geometry(self.geometry)
         except GeometryError as exc:
-            raise ValueError(f"invalid geometry: {exc}") from exc
+            raise PydanticCustomError(
+                "invalid_geometry", "invalid geometry: {reason}", {"reason": str(exc)}
+            ) from exc
         return self
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from vigil.domain.simulation_model import (
+    LOCAL_UTC_OFFSET,
     SPECS,
     ContactLine,
     Scenario,
@@ -25,15 +26,15 @@ from vigil.domain.simulation_observers import false_alarms, observe
 
 __all__ = ["Scenario", "SimObservation", "SimPost", "TruthEvent", "simulate"]
 
-# Where along the line (fraction of its length) fighting tends to flare up, and how
-# strongly; the rest of the activity is spread evenly along the line.
-HOTSPOTS = np.array([0.06, 0.18, 0.31, 0.50, 0.60, 0.70, 0.86, 0.95])
-HOTSPOT_WEIGHTS = np.array([1.0, 1.5, 1.0, 1.5, 2.0, 2.0, 1.2, 1.0])
-HOTSPOT_SHARE = 0.65
+# Fighting flares up near a few spots: missions put their posts where it does, so the
+# hotspots are the points of the line nearest to the posts within this distance of it.
+HOTSPOT_POST_DISTANCE_M = 10000.0
+HOTSPOT_SIGMA_M = 4000.0
+HOTSPOT_SHARE = 0.7
 # Expected episodes per day at average tension.
 EPISODE_RATES: dict[str, float] = {
-    "shelling": 1.0,
-    "small_arms": 7.0,
+    "shelling": 3.0,
+    "small_arms": 5.0,
     "flare": 2.5,
     "movement": 0.8,
     "fortification": 0.3,
@@ -61,12 +62,12 @@ def simulate(
     if days < 1:
         raise ValueError("days must be at least 1")
     rng = np.random.Generator(np.random.PCG64(seed))
-    line = ContactLine(line_of_contact)
     start_utc = start.astimezone(UTC)
     end = start_utc + timedelta(days=days)
+    front = Front.along_posts(ContactLine(line_of_contact), posts)
     raws: list[Raw] = []
     for day in range(days):
-        raws.extend(_day(rng, line, start_utc + timedelta(days=day)))
+        raws.extend(_day(rng, front, start_utc + timedelta(days=day)))
     raws = [r for r in raws if r[4] < end]
     raws.sort(key=lambda r: (r[4], r[0], r[2], r[3]))
     events = tuple(
@@ -75,13 +76,37 @@ def simulate(
     )
     drafts = observe(events, posts, rng) + false_alarms(posts, start_utc, end, rng)
     drafts.sort(key=lambda o: (o.observed_at, o.post_code, o.truth_key or "", o.category))
-    observations = tuple(
-        replace(o, client_id=f"sim-{seed}-{i:06d}") for i, o in enumerate(drafts)
-    )
+    observations = tuple(replace(o, client_id=f"sim-{seed}-{i:06d}") for i, o in enumerate(drafts))
     return Scenario(events=events, observations=observations)
 
 
-def _day(rng: np.random.Generator, line: ContactLine, day_start: datetime) -> list[Raw]:
+class Front:
+    """The line of contact and the spots along it where fighting concentrates."""
+
+    def __init__(self, line: ContactLine, hotspots_m: Sequence[float]) -> None:
+        self.line = line
+        self.hotspots_m = np.array(hotspots_m, dtype=float)
+
+    @classmethod
+    def along_posts(cls, line: ContactLine, posts: Sequence[SimPost]) -> Front:
+        """Hotspots opposite the posts near the line (evenly spread if there are none)."""
+        spots = [line.project(p.lat, p.lon) for p in posts]
+        near = [along for along, dist in spots if dist <= HOTSPOT_POST_DISTANCE_M]
+        return cls(line, near or list(np.linspace(0.1, 0.9, 5) * line.length_m))
+
+    def along(self, rng: np.random.Generator) -> float:
+        """A distance along the line, drawn mostly near the hotspots."""
+        if rng.random() < HOTSPOT_SHARE:
+            centre = float(self.hotspots_m[rng.integers(len(self.hotspots_m))])
+            return float(np.clip(rng.normal(centre, HOTSPOT_SIGMA_M), 0, self.line.length_m))
+        return float(rng.uniform(0, self.line.length_m))
+
+    def point(self, along_m: float, offset_m: float) -> tuple[float, float]:
+        """(lat, lon) at a distance along the line, offset to its right (+) or left (-)."""
+        return self.line.point(along_m, offset_m)
+
+
+def _day(rng: np.random.Generator, front: Front, day_start: datetime) -> list[Raw]:
     """All events of one day; a day's tension scales every kind of activity."""
     tension = float(rng.gamma(shape=2.0, scale=0.5))
     makers = {
@@ -96,24 +121,16 @@ def _day(rng: np.random.Generator, line: ContactLine, day_start: datetime) -> li
     for name, rate in EPISODE_RATES.items():
         quiet_kinds = name in ("movement", "fortification")
         for _ in range(int(rng.poisson(rate * (1.0 if quiet_kinds else tension)))):
-            raws.extend(makers[name](rng, line, day_start, name))
+            raws.extend(makers[name](rng, front, day_start, name))
     return raws
 
 
 def _when(rng: np.random.Generator, day_start: datetime, weights: np.ndarray) -> datetime:
     """A moment in the day, drawn by local hour with the given relative weights."""
-    local_midnight_offset = (day_start.hour + 4) % 24
+    local_hour_at_start = (day_start + LOCAL_UTC_OFFSET).hour
     hour = int(rng.choice(24, p=weights / weights.sum()))
-    hours_after_start = (hour - local_midnight_offset) % 24
+    hours_after_start = (hour - local_hour_at_start) % 24
     return day_start + timedelta(hours=hours_after_start, seconds=float(rng.uniform(0, 3600)))
-
-
-def _along(rng: np.random.Generator, line: ContactLine) -> float:
-    """A distance along the line, drawn mostly near the hotspots."""
-    if rng.random() < HOTSPOT_SHARE:
-        spot = rng.choice(len(HOTSPOTS), p=HOTSPOT_WEIGHTS / HOTSPOT_WEIGHTS.sum())
-        return float(np.clip(rng.normal(HOTSPOTS[spot] * line.length_m, 3000.0), 0, line.length_m))
-    return float(rng.uniform(0, line.length_m))
 
 
 def _jitter(rng: np.random.Generator, centre: float, sigma: float, lo: float, hi: float) -> float:
@@ -138,12 +155,12 @@ def _raw(
     return (spec.category, spec.weapon_class, lat, lon, at, at + timedelta(seconds=duration), count)
 
 
-def _shelling(rng: np.random.Generator, line: ContactLine, day: datetime, _: str) -> list[Raw]:
+def _shelling(rng: np.random.Generator, front: Front, day: datetime, _: str) -> list[Raw]:
     """An episode of indirect fire: rounds fired from one side land on the other."""
     kind = str(rng.choice(["artillery", "mortar", "tank"], p=[0.4, 0.5, 0.1]))
     rounds = int(min(15, 2 + rng.geometric(0.18)))
-    along, side = _along(rng, line), float(rng.choice([-1.0, 1.0]))
-    fire_lat, fire_lon = line.point(along + rng.normal(0, 800), -side * rng.uniform(1000, 3000))
+    along, side = front.along(rng), float(rng.choice([-1.0, 1.0]))
+    fire_lat, fire_lon = front.point(along + rng.normal(0, 800), -side * rng.uniform(1000, 3000))
     target_along, target_offset = along + rng.normal(0, 1500), side * rng.uniform(300, 2500)
     start = _when(rng, day, FIRE_BY_HOUR)
     times = np.sort(rng.uniform(0, rng.uniform(300, 2400), size=rounds))
@@ -151,41 +168,52 @@ def _shelling(rng: np.random.Generator, line: ContactLine, day: datetime, _: str
     for t in times:
         a = target_along + rng.normal(0, 300)
         o = _jitter(rng, target_offset, 250, -MAX_OFFSET_M, MAX_OFFSET_M)
-        lat, lon = line.point(a, o)
-        raws.append(_raw(rng, kind, lat, lon, start + timedelta(seconds=30 + t), _counts(rng, kind)))
+        lat, lon = front.point(a, o)
+        raws.append(
+            _raw(rng, kind, lat, lon, start + timedelta(seconds=30 + t), _counts(rng, kind))
+        )
     fired = sum(r[6] for r in raws)
     end = start + timedelta(seconds=30 + float(times[-1]))
-    weapon = "mortar" if kind == "mortar" else "artillery" if kind == "artillery" else "tank"
-    launch = (SPECS["launch"].category, weapon, fire_lat, fire_lon, start, end, fired)
-    return [*raws, launch] if kind != "tank" else raws
+    if kind == "tank":
+        return raws  # direct fire: no separate launch to hear
+    launch = (
+        SPECS["launch"].category,
+        SPECS[kind].weapon_class,
+        fire_lat,
+        fire_lon,
+        start,
+        end,
+        fired,
+    )
+    return [*raws, launch]
 
 
-def _small_arms(rng: np.random.Generator, line: ContactLine, day: datetime, _: str) -> list[Raw]:
+def _small_arms(rng: np.random.Generator, front: Front, day: datetime, _: str) -> list[Raw]:
     """An exchange of small-arms fire: a few bursts or shots near one spot."""
-    along = _along(rng, line)
+    along = front.along(rng)
     offset = float(rng.uniform(-MAX_OFFSET_M, MAX_OFFSET_M)) * 0.8
     start = _when(rng, day, FIRE_BY_HOUR)
     spread = float(rng.uniform(300, 3600))
     raws = []
-    for _ in range(int(1 + rng.poisson(2.5))):
+    for _burst in range(int(1 + rng.poisson(2.5))):
         kind = str(rng.choice(["bursts", "hmg", "shots"], p=[0.55, 0.15, 0.30]))
-        lat, lon = line.point(along + rng.normal(0, 250), _jitter(rng, offset, 200, -3000, 3000))
+        lat, lon = front.point(along + rng.normal(0, 250), _jitter(rng, offset, 200, -3000, 3000))
         at = start + timedelta(seconds=float(rng.uniform(0, spread)))
         raws.append(_raw(rng, kind, lat, lon, at, _counts(rng, kind)))
     return raws
 
 
-def _flare(rng: np.random.Generator, line: ContactLine, day: datetime, _: str) -> list[Raw]:
+def _flare(rng: np.random.Generator, front: Front, day: datetime, _: str) -> list[Raw]:
     """An illumination flare, almost always at night."""
     weights = NIGHT_BY_HOUR if rng.random() < 0.95 else DAY_BY_HOUR
-    lat, lon = line.point(_along(rng, line), float(rng.uniform(-2500, 2500)))
+    lat, lon = front.point(front.along(rng), float(rng.uniform(-2500, 2500)))
     return [_raw(rng, "flare", lat, lon, _when(rng, day, weights), _counts(rng, "flare"))]
 
 
-def _sighting(rng: np.random.Generator, line: ContactLine, day: datetime, kind: str) -> list[Raw]:
+def _sighting(rng: np.random.Generator, front: Front, day: datetime, kind: str) -> list[Raw]:
     """A military movement or new fortification works, mostly by day."""
     weights = DAY_BY_HOUR if rng.random() < 0.7 or kind == "fortification" else NIGHT_BY_HOUR
-    lat, lon = line.point(_along(rng, line), float(rng.uniform(-MAX_OFFSET_M, MAX_OFFSET_M)))
+    lat, lon = front.point(front.along(rng), float(rng.uniform(-MAX_OFFSET_M, MAX_OFFSET_M)))
     raw = _raw(rng, kind, lat, lon, _when(rng, day, weights), _counts(rng, kind))
     if kind != "movement":
         return [raw]
@@ -193,8 +221,8 @@ def _sighting(rng: np.random.Generator, line: ContactLine, day: datetime, kind: 
     return [(raw[0], weapon, *raw[2:])]
 
 
-def _rare(rng: np.random.Generator, line: ContactLine, day: datetime, _: str) -> list[Raw]:
+def _rare(rng: np.random.Generator, front: Front, day: datetime, _: str) -> list[Raw]:
     """A rare event: a rocket salvo, a mine, anti-aircraft fire or a drone strike."""
     kind = str(rng.choice(["rocket", "mine", "anti_aircraft", "drone"], p=[0.3, 0.3, 0.2, 0.2]))
-    lat, lon = line.point(_along(rng, line), float(rng.uniform(-MAX_OFFSET_M, MAX_OFFSET_M)))
+    lat, lon = front.point(front.along(rng), float(rng.uniform(-MAX_OFFSET_M, MAX_OFFSET_M)))
     return [_raw(rng, kind, lat, lon, _when(rng, day, FIRE_BY_HOUR), _counts(rng, kind))]

@@ -95,21 +95,24 @@ class EventSpec:
 
 
 _CV = "ceasefire_violation."
+_EX, _SA, _WF = _CV + "explosion.", _CV + "small_arms.", "weapons_forces."
+_S = EventSpec
+# name: category, weapon, heard at, seen by day, seen by night (m), duration (s), count
 SPECS: dict[str, EventSpec] = {
-    "artillery": EventSpec(_CV + "explosion.artillery", "artillery", 12000, 4000, 8000, (1, 3), (1, 3)),
-    "mortar": EventSpec(_CV + "explosion.mortar", "mortar", 8000, 3000, 6000, (1, 3), (1, 3)),
-    "tank": EventSpec(_CV + "explosion.tank", "tank", 8000, 3000, 6000, (1, 2), (1, 2)),
-    "rocket": EventSpec(_CV + "explosion.rocket", "rocket_mlrs", 15000, 5000, 10000, (5, 30), (6, 16)),
-    "mine": EventSpec(_CV + "explosion.mine_ied", "mine_ied", 5000, 2000, 4000, (1, 2), (1, 1)),
-    "launch": EventSpec(_CV + "projectile.outgoing", "artillery", 10000, None, 6000, (60, 1800), (1, 1)),
-    "bursts": EventSpec(_CV + "small_arms.bursts", "small_arms", 3500, None, 3000, (5, 120), (1, 10)),
-    "hmg": EventSpec(_CV + "small_arms.bursts", "heavy_machine_gun", 5000, None, 4000, (5, 90), (1, 8)),
-    "shots": EventSpec(_CV + "small_arms.shots", "small_arms", 2500, None, 2000, (2, 60), (1, 12)),
-    "flare": EventSpec(_CV + "illumination_flare", None, None, 3000, 10000, (30, 90), (1, 3)),
-    "anti_aircraft": EventSpec(_CV + "anti_aircraft", "anti_aircraft", 7000, 3000, 8000, (10, 120), (1, 6)),
-    "drone": EventSpec(_CV + "drone_strike", "drone", 8000, 3000, 6000, (1, 5), (1, 1)),
-    "movement": EventSpec("weapons_forces.military_movement", "unknown", 1500, 4500, 2000, (600, 3600), (1, 6)),
-    "fortification": EventSpec("weapons_forces.fortification", None, 1000, 3500, None, (3600, 14400), (1, 1)),
+    "artillery": _S(_EX + "artillery", "artillery", 15000, 4000, 8000, (1, 3), (1, 3)),
+    "mortar": _S(_EX + "mortar", "mortar", 10000, 3000, 6000, (1, 3), (1, 3)),
+    "tank": _S(_EX + "tank", "tank", 9000, 3000, 6000, (1, 2), (1, 2)),
+    "rocket": _S(_EX + "rocket", "rocket_mlrs", 18000, 5000, 10000, (5, 30), (6, 16)),
+    "mine": _S(_EX + "mine_ied", "mine_ied", 6000, 2000, 4000, (1, 2), (1, 1)),
+    "launch": _S(_CV + "projectile.outgoing", "artillery", 12000, None, 6000, (60, 1800), (1, 1)),
+    "bursts": _S(_SA + "bursts", "small_arms", 4000, None, 3000, (5, 120), (1, 10)),
+    "hmg": _S(_SA + "bursts", "heavy_machine_gun", 6000, None, 4000, (5, 90), (1, 8)),
+    "shots": _S(_SA + "shots", "small_arms", 3000, None, 2000, (2, 60), (1, 12)),
+    "flare": _S(_CV + "illumination_flare", None, None, 3000, 10000, (30, 90), (1, 3)),
+    "anti_aircraft": _S(_CV + "anti_aircraft", "anti_aircraft", 8000, 3000, 8000, (9, 99), (1, 6)),
+    "drone": _S(_CV + "drone_strike", "drone", 9000, 3000, 6000, (1, 5), (1, 1)),
+    "movement": _S(_WF + "military_movement", "unknown", 1500, 4500, 2000, (600, 3600), (1, 6)),
+    "fortification": _S(_WF + "fortification", None, 1000, 3500, None, (3600, 14400), (1, 1)),
 }  # fmt: skip
 
 # Per observer kind: best detection probability, bearing sigma (deg), Admiralty grade.
@@ -118,6 +121,8 @@ OBSERVERS: dict[str, tuple[float, float, str, str]] = {
     "acoustic_sensor": (0.97, 3.0, "B", "3"),
     "camera": (0.95, 2.0, "A", "2"),
 }
+# Categories observers report that no truth event has: confusions and lost detail.
+EXTRA_REPORTED_CATEGORIES = (_EX + "undetermined", _CV + "projectile.incoming")
 WEAPON_OF_EXPLOSION: dict[str, str] = {
     "artillery": "artillery",
     "mortar": "mortar",
@@ -131,10 +136,9 @@ WEAPON_OF_EXPLOSION: dict[str, str] = {
 def vocabulary_problems() -> list[str]:
     """Category codes or weapon classes the simulator uses that the taxonomy lacks."""
     codes = {c.code for c in DEFAULT_CATEGORIES}
-    used_codes = {s.category for s in SPECS.values()} | {_CV + "explosion.undetermined"}
-    used_codes |= {_CV + "projectile.incoming", _CV + "explosion." + "undetermined"}
+    used = {s.category for s in SPECS.values()} | set(EXTRA_REPORTED_CATEGORIES)
     weapons = {s.weapon_class for s in SPECS.values()} | set(WEAPON_OF_EXPLOSION.values())
-    bad = sorted(c for c in used_codes if c not in codes)
+    bad = sorted(c for c in used if c not in codes)
     return bad + sorted(w for w in weapons if w is not None and w not in WEAPON_CLASSES)
 
 
@@ -173,10 +177,22 @@ class ContactLine:
         """(lat, lon) at a distance along the line, offset to its right (+) or left (-)."""
         along = min(max(along_m, 0.0), self.length_m)
         i = int(np.clip(np.searchsorted(self._cum, along, side="right") - 1, 0, len(self._az) - 1))
-        lon, lat, back_az = WGS84.fwd(self._lons[i], self._lats[i], self._az[i], along - self._cum[i])
+        lon, lat, back_az = WGS84.fwd(
+            self._lons[i], self._lats[i], self._az[i], along - self._cum[i]
+        )
         heading = (float(back_az) + 180.0) % 360.0
         if offset_m == 0.0:
             return float(lat), float(lon)
         side_az = heading + (90.0 if offset_m > 0 else -90.0)
         lon2, lat2, _ = WGS84.fwd(lon, lat, side_az, abs(offset_m))
         return float(lat2), float(lon2)
+
+    def project(self, lat: float, lon: float, step_m: float = 250.0) -> tuple[float, float]:
+        """(distance along the line, distance from it) of the line point nearest to (lat, lon)."""
+        along = np.arange(0.0, self.length_m + step_m, step_m)
+        points = np.array([self.point(float(a), 0.0) for a in along])
+        _, _, dist = WGS84.inv(
+            np.full(len(along), lon), np.full(len(along), lat), points[:, 1], points[:, 0]
+        )
+        i = int(np.argmin(dist))
+        return float(along[i]), float(np.asarray(dist)[i])

@@ -72,7 +72,9 @@ def observe(
     lats = np.array([e.lat for e in events])
     geometry = []
     for post in posts:
-        az, _, dist = WGS84.inv(np.full_like(lons, post.lon), np.full_like(lats, post.lat), lons, lats)
+        az, _, dist = WGS84.inv(
+            np.full_like(lons, post.lon), np.full_like(lats, post.lat), lons, lats
+        )
         geometry.append((np.asarray(az) % 360.0, np.asarray(dist)))
     out = []
     for i, event in enumerate(events):
@@ -148,9 +150,7 @@ def _report(
     )
 
 
-def _reported_time(
-    heard: datetime, kind: str, rng: np.random.Generator
-) -> tuple[datetime, float]:
+def _reported_time(heard: datetime, kind: str, rng: np.random.Generator) -> tuple[datetime, float]:
     """The time as written down: monitors round to the minute, sensors to the second."""
     if kind == "observation_post":
         noted = heard.timestamp() + abs(float(rng.normal(0.0, 20.0)))

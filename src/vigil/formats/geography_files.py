@@ -19,8 +19,11 @@ PLACE_COLUMNS = ("code", "kind", "lat", "lon")
 
 def _refuse(what: str, errors: list[FieldError]) -> VigilError:
     first = errors[0]
-    return VigilError("import_refused", f"{what} refused, nothing imported: {first.field}: "
-                      f"{first.message}", errors[:100])
+    return VigilError(
+        "import_refused",
+        f"{what} refused, nothing imported: {first.field}: {first.message}",
+        errors[:100],
+    )
 
 
 def _drafts(items: list[tuple[str, Any]], model: type[T], what: str) -> list[T]:
@@ -65,8 +68,13 @@ def parse_zones(raw: bytes) -> list[ZoneDraft]:
     for i, feature in enumerate(_features(raw, "zone file")):
         props = _props(feature)
         names = props.get("names") or ({"en": props["name"]} if props.get("name") else {})
-        item = {"code": props.get("code"), "kind": props.get("kind"), "names": names,
-                "description": props.get("description") or "", "geometry": feature.get("geometry")}
+        item = {
+            "code": props.get("code"),
+            "kind": props.get("kind"),
+            "names": names,
+            "description": props.get("description") or "",
+            "geometry": feature.get("geometry"),
+        }
         items.append((f"feature {i + 1}", item))
     return _drafts(items, ZoneDraft, "zone file")
 
@@ -74,8 +82,14 @@ def parse_zones(raw: bytes) -> list[ZoneDraft]:
 def _place_from_columns(row: dict[str, str]) -> dict[str, Any]:
     names = {k[5:]: v for k, v in row.items() if k and k.startswith("name_") and v}
     aliases = [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()]
-    return {"code": row.get("code"), "kind": row.get("kind") or "settlement", "names": names,
-            "aliases": aliases, "lat": row.get("lat"), "lon": row.get("lon")}
+    return {
+        "code": row.get("code"),
+        "kind": row.get("kind") or "settlement",
+        "names": names,
+        "aliases": aliases,
+        "lat": row.get("lat"),
+        "lon": row.get("lon"),
+    }
 
 
 def parse_places_csv(raw: bytes) -> list[PlaceDraft]:
@@ -90,8 +104,9 @@ def parse_places_csv(raw: bytes) -> list[PlaceDraft]:
     if not any(h.startswith("name_") for h in header):
         missing.append("name_<lang>")
     if missing:
-        raise _refuse("place file", [FieldError("header", f"missing column {c!r}")
-                                     for c in missing])
+        raise _refuse(
+            "place file", [FieldError("header", f"missing column {c!r}") for c in missing]
+        )
     try:
         items = [(f"row {n}", _place_from_columns(r)) for n, r in enumerate(reader, start=2)]
     except csv.Error as exc:
@@ -107,10 +122,24 @@ def parse_places_geojson(raw: bytes) -> list[PlaceDraft]:
     for i, feature in enumerate(_features(raw, "place file")):
         props, geom = _props(feature), feature.get("geometry") or {}
         coords = geom.get("coordinates") if geom.get("type") == "Point" else None
-        lon, lat = (coords[0], coords[1]) if isinstance(coords, list) and len(coords) >= 2 else (None, None)
-        items.append((f"feature {i + 1}", {"code": props.get("code"), "kind": props.get("kind") or "settlement",
-                      "names": props.get("names") or {}, "aliases": props.get("aliases") or [],
-                      "lat": lat, "lon": lon}))
+        lon, lat = (
+            (coords[0], coords[1])
+            if isinstance(coords, list) and len(coords) >= 2
+            else (None, None)
+        )
+        items.append(
+            (
+                f"feature {i + 1}",
+                {
+                    "code": props.get("code"),
+                    "kind": props.get("kind") or "settlement",
+                    "names": props.get("names") or {},
+                    "aliases": props.get("aliases") or [],
+                    "lat": lat,
+                    "lon": lon,
+                },
+            )
+        )
     return _drafts(items, PlaceDraft, "place file")
 
 
@@ -131,10 +160,13 @@ def parse_posts_csv(raw: bytes) -> list[PostDraft]:
         header = reader.fieldnames or []
         missing = [c for c in POST_COLUMNS if c not in header]
         if missing:
-            raise _refuse("post file", [FieldError("header", f"missing column {c!r}")
-                                        for c in missing])
-        items = [(f"row {n}", {k: (v if v != "" else None) for k, v in r.items() if k})
-                 for n, r in enumerate(reader, start=2)]
+            raise _refuse(
+                "post file", [FieldError("header", f"missing column {c!r}") for c in missing]
+            )
+        items = [
+            (f"row {n}", {k: (v if v != "" else None) for k, v in r.items() if k})
+            for n, r in enumerate(reader, start=2)
+        ]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise VigilError("import_refused", f"the post file is not a UTF-8 CSV file: {exc}") from exc
     return _drafts(items, PostDraft, "post file")

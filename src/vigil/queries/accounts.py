@@ -31,9 +31,7 @@ def token_owner(session: Session, token_hash: str) -> tuple[ApiToken, User] | No
     return (row[0], row[1]) if row else None
 
 
-def session_owner(
-    session: Session, id_hash: str, now: datetime
-) -> tuple[WebSession, User] | None:
+def session_owner(session: Session, id_hash: str, now: datetime) -> tuple[WebSession, User] | None:
     """The unexpired web session with this hash and its user, or None."""
     row = session.execute(
         select(WebSession, User)

@@ -25,7 +25,9 @@ class IncidentFilter:
     status: str | None = None
 
 
-def link(session: Session, incident_id: int, observation_ids: Sequence[int]) -> list[dict[str, int]]:
+def link(
+    session: Session, incident_id: int, observation_ids: Sequence[int]
+) -> list[dict[str, int]]:
     """Link observations to an incident; returns the link rows written."""
     rows = [{"incident_id": incident_id, "observation_id": o} for o in observation_ids]
     session.execute(insert(IncidentObservation), rows)
@@ -55,8 +57,9 @@ def page(
     query = select(Incident)
     if f.bbox is not None:
         min_lon, min_lat, max_lon, max_lat = f.bbox
-        query = query.where(Incident.lon.between(min_lon, max_lon),
-                            Incident.lat.between(min_lat, max_lat))
+        query = query.where(
+            Incident.lon.between(min_lon, max_lon), Incident.lat.between(min_lat, max_lat)
+        )
     if f.time_from is not None:
         query = query.where(Incident.ended_at >= f.time_from)
     if f.time_to is not None:
@@ -67,6 +70,7 @@ def page(
         query = query.where(Incident.status == f.status)
     if after is not None:
         at, last = after
-        query = query.where(or_(Incident.started_at > at,
-                                and_(Incident.started_at == at, Incident.id > last)))
+        query = query.where(
+            or_(Incident.started_at > at, and_(Incident.started_at == at, Incident.id > last))
+        )
     return session.scalars(query.order_by(Incident.started_at, Incident.id).limit(limit)).all()

@@ -53,9 +53,7 @@ class Auditor:
         """Record a row that was just inserted and flushed."""
         self.created_many(action, type(row), [row_values(row)])
 
-    def created_many(
-        self, action: str, cls: type[Base], rows: Iterable[Mapping[str, Any]]
-    ) -> None:
+    def created_many(self, action: str, cls: type[Base], rows: Iterable[Mapping[str, Any]]) -> None:
         """Record many inserted rows (complete column values, ids included) at once."""
         kind = entity_type(cls)
         events = [
@@ -68,7 +66,10 @@ class Auditor:
         cls = type(row)
         after = row_values(row)
         event = self._event(
-            action, entity_type(cls), entity_id(cls, after), snapshot(cls, before),
+            action,
+            entity_type(cls),
+            entity_id(cls, after),
+            snapshot(cls, before),
             snapshot(cls, after),
         )
         audit_q.append(self.session, [event])

@@ -47,7 +47,9 @@ def _data(name: str) -> bytes:
 
 def demo_accounts() -> list[tuple[str, str, str | None]]:
     """(username, role, party) for every demo account."""
-    staff = [(r.value.replace("_", "-"), r.value, None) for r in Role if r is not Role.party_liaison]
+    staff = [
+        (r.value.replace("_", "-"), r.value, None) for r in Role if r is not Role.party_liaison
+    ]
     return [*staff, ("liaison-az", "party_liaison", "AZ"), ("liaison-am", "party_liaison", "AM")]
 
 
@@ -66,8 +68,15 @@ def load_demo(session: Session, who: Principal, seed: int, tick: Progress) -> De
     posts = geography.add_posts(session, who, parse_posts_csv(_data("posts.csv")))
     users = {}
     for username, role, party in demo_accounts():
-        user = accounts.add_user(session, who.actor, username, role, DEMO_PASSWORD,
-                                 f"Demo {role.replace('_', ' ')}", party)
+        user = accounts.add_user(
+            session,
+            who.actor,
+            username,
+            role,
+            DEMO_PASSWORD,
+            f"Demo {role.replace('_', ' ')}",
+            party,
+        )
         users[role] = user
     tick("setup", 1)
     line = next(z.geometry for z in zones if z.kind == "line_of_contact")
@@ -77,8 +86,9 @@ def load_demo(session: Session, who: Principal, seed: int, tick: Progress) -> De
     reporter = Principal(monitor.id, monitor.username, Role.monitor, None, "system")
     _record(session, reporter, scenario, tick)
     _record_truth(session, who, scenario)
-    return DemoSummary(len(scenario.observations), len(scenario.events),
-                       [(u, r) for u, r, _ in demo_accounts()])
+    return DemoSummary(
+        len(scenario.observations), len(scenario.events), [(u, r) for u, r, _ in demo_accounts()]
+    )
 
 
 def _line_coords(geometry: dict[str, Any]) -> list[tuple[float, float]]:
@@ -96,15 +106,26 @@ def _draft(o: SimObservation) -> ObservationDraft:
         where["bearing"] = {"deg": o.bearing_deg, "error_deg": o.bearing_error_deg}
     if o.distance_m is not None:
         where["distance"] = {"m": o.distance_m, "error_m": o.distance_error_m}
-    return ObservationDraft.model_validate({
-        "client_id": o.client_id, "observed_at": o.observed_at, "observed_to": o.observed_to,
-        "time_uncertainty_s": o.time_uncertainty_s,
-        "observer": {"kind": "post", "post": o.post_code, "lat": o.observer_lat,
-                     "lon": o.observer_lon},
-        "category": o.category, "weapon_class": o.weapon_class, "count": o.count,
-        "text": o.text, "grade": {"reliability": o.reliability, "credibility": o.credibility},
-        **where,
-    })
+    return ObservationDraft.model_validate(
+        {
+            "client_id": o.client_id,
+            "observed_at": o.observed_at,
+            "observed_to": o.observed_to,
+            "time_uncertainty_s": o.time_uncertainty_s,
+            "observer": {
+                "kind": "post",
+                "post": o.post_code,
+                "lat": o.observer_lat,
+                "lon": o.observer_lon,
+            },
+            "category": o.category,
+            "weapon_class": o.weapon_class,
+            "count": o.count,
+            "text": o.text,
+            "grade": {"reliability": o.reliability, "credibility": o.credibility},
+            **where,
+        }
+    )
 
 
 def _record(session: Session, reporter: Principal, scenario: Scenario, tick: Progress) -> None:
@@ -119,9 +140,17 @@ def _record(session: Session, reporter: Principal, scenario: Scenario, tick: Pro
 
 def _record_truth(session: Session, who: Principal, scenario: Scenario) -> None:
     events = [
-        {"id": i + 1, "key": e.key, "category": e.category, "weapon_class": e.weapon_class,
-         "lat": e.lat, "lon": e.lon, "started_at": e.started_at, "ended_at": e.ended_at,
-         "count": e.count}
+        {
+            "id": i + 1,
+            "key": e.key,
+            "category": e.category,
+            "weapon_class": e.weapon_class,
+            "lat": e.lat,
+            "lon": e.lon,
+            "started_at": e.started_at,
+            "ended_at": e.ended_at,
+            "count": e.count,
+        }
         for i, e in enumerate(scenario.events)
     ]
     links = [{"client_id": o.client_id, "truth_key": o.truth_key} for o in scenario.observations]

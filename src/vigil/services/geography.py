@@ -20,8 +20,12 @@ T = TypeVar("T", bound=Base)
 
 
 def _add_all(
-    session: Session, who: Principal | None, cls: type[T], drafts: Sequence[Any],
-    to_row: Callable[[Any], T], action: str,
+    session: Session,
+    who: Principal | None,
+    cls: type[T],
+    drafts: Sequence[Any],
+    to_row: Callable[[Any], T],
+    action: str,
 ) -> list[T]:
     """Insert drafts all-or-nothing; codes must be new and not repeated."""
     who = require(who, ADMINS)
@@ -43,14 +47,29 @@ def _add_all(
 
 def _zone(d: ZoneDraft) -> Zone:
     min_lon, min_lat, max_lon, max_lat = d.bbox()
-    return Zone(code=d.code, kind=d.kind, names=d.names, description=d.description,
-                geometry=d.geometry, min_lon=min_lon, min_lat=min_lat, max_lon=max_lon,
-                max_lat=max_lat)
+    return Zone(
+        code=d.code,
+        kind=d.kind,
+        names=d.names,
+        description=d.description,
+        geometry=d.geometry,
+        min_lon=min_lon,
+        min_lat=min_lat,
+        max_lon=max_lon,
+        max_lat=max_lat,
+    )
 
 
 def _place(d: PlaceDraft) -> Place:
-    return Place(code=d.code, kind=d.kind, names=d.names, aliases=d.aliases,
-                 search_text=d.search_text(), lat=d.lat, lon=d.lon)
+    return Place(
+        code=d.code,
+        kind=d.kind,
+        names=d.names,
+        aliases=d.aliases,
+        search_text=d.search_text(),
+        lat=d.lat,
+        lon=d.lon,
+    )
 
 
 def _post(d: PostDraft) -> Post:

@@ -35,12 +35,25 @@ def create_incident(
         raise invalid("category", f"unknown category {category!r}", "unknown_category")
     est = rules.estimate([_report(o) for o in found])
     row = Incident(
-        category=category or est.category, status="reported",
-        started_at=est.started_at, ended_at=est.ended_at, lat=est.lat, lon=est.lon,
-        ellipse_major_m=est.major_m, ellipse_minor_m=est.minor_m, ellipse_angle_deg=est.angle_deg,
-        count=est.count, attribution_party_id=None, attribution_confidence=None,
-        attribution_evidence="", killed=0, injured=0, damage="", summary=summary,
-        created_by=who.user_id, created_at=datetime.now(UTC),
+        category=category or est.category,
+        status="reported",
+        started_at=est.started_at,
+        ended_at=est.ended_at,
+        lat=est.lat,
+        lon=est.lon,
+        ellipse_major_m=est.major_m,
+        ellipse_minor_m=est.minor_m,
+        ellipse_angle_deg=est.angle_deg,
+        count=est.count,
+        attribution_party_id=None,
+        attribution_confidence=None,
+        attribution_evidence="",
+        killed=0,
+        injured=0,
+        damage="",
+        summary=summary,
+        created_by=who.user_id,
+        created_at=datetime.now(UTC),
     )
     session.add(row)
     session.flush()
@@ -55,8 +68,13 @@ def _report(o: Observation) -> rules.PointReport:
     located = o.lat is not None or o.distance_m is not None
     error = o.location_error_m if o.lat is not None else o.distance_error_m
     return rules.PointReport(
-        o.est_lat if located else None, o.est_lon if located else None, error,
-        o.observed_at, o.observed_to, o.category, o.count,
+        o.est_lat if located else None,
+        o.est_lon if located else None,
+        error,
+        o.observed_at,
+        o.observed_to,
+        o.category,
+        o.count,
     )
 
 

@@ -50,8 +50,16 @@ def map_of_day(session: Session, who: Principal | None, day: date) -> MapDay:
     end = start + timedelta(days=1)
     f = obs_q.ObservationFilter(time_from=start, time_to=end)
     rows = obs_q.page(session, f, None, MAX_PER_DAY + 1)
-    return MapDay(day, start, end, list_all(session, Zone, Zone.id), list_all(session, Post, Post.code),
-                  rows[:MAX_PER_DAY], obs_q.post_codes(session), len(rows) > MAX_PER_DAY)
+    return MapDay(
+        day,
+        start,
+        end,
+        list_all(session, Zone, Zone.id),
+        list_all(session, Post, Post.code),
+        rows[:MAX_PER_DAY],
+        obs_q.post_codes(session),
+        len(rows) > MAX_PER_DAY,
+    )
 
 
 def latest_day(session: Session) -> date | None:

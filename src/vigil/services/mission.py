@@ -29,8 +29,11 @@ def seed_taxonomy(session: Session, who: Principal) -> int:
     """Copy the default taxonomy into the category table where codes are missing."""
     require(who, ADMINS)
     have = set(session.scalars(select(Category.code)))
-    rows = [Category(code=c.code, label=c.label, parent_code=c.parent)
-            for c in DEFAULT_CATEGORIES if c.code not in have]
+    rows = [
+        Category(code=c.code, label=c.label, parent_code=c.parent)
+        for c in DEFAULT_CATEGORIES
+        if c.code not in have
+    ]
     _add(session, who, "category.add", rows)
     return len(rows)
 
@@ -41,9 +44,12 @@ def set_mission(session: Session, who: Principal, data: dict[str, Any]) -> Missi
     if session.get(Mission, 1) is not None:
         raise VigilError("already_exists", "the mission is configured already")
     row = Mission(
-        id=1, name=data["name"], mandate_start=date.fromisoformat(data["mandate_start"]),
+        id=1,
+        name=data["name"],
+        mandate_start=date.fromisoformat(data["mandate_start"]),
         mandate_end=date.fromisoformat(data["mandate_end"]) if data.get("mandate_end") else None,
-        renewal_terms=data.get("renewal_terms", ""), timezone=data.get("timezone", "UTC"),
+        renewal_terms=data.get("renewal_terms", ""),
+        timezone=data.get("timezone", "UTC"),
     )
     _add(session, who, "mission.set", [row])
     return row
@@ -64,9 +70,15 @@ def add_provisions(session: Session, who: Principal, items: Sequence[dict[str, A
     """Add the agreement's provisions as data."""
     require(who, ADMINS)
     rows = [
-        Provision(number=p["number"], title=p["title"], text=p["text"], binding=p["binding"],
-                  in_force_from=_time(p.get("in_force_from")), deadline=_time(p.get("deadline")),
-                  zones=p.get("zones", []))
+        Provision(
+            number=p["number"],
+            title=p["title"],
+            text=p["text"],
+            binding=p["binding"],
+            in_force_from=_time(p.get("in_force_from")),
+            deadline=_time(p.get("deadline")),
+            zones=p.get("zones", []),
+        )
         for p in items
     ]
     _add(session, who, "provision.add", rows)

@@ -52,7 +52,10 @@ def record_observations(
         raise VigilError(
             "idempotency_conflict",
             f"client id {conflicts[0]!r} was stored before with different content",
-            [FieldError("client_id", f"{c!r} differs from the stored observation") for c in conflicts[:50]],
+            [
+                FieldError("client_id", f"{c!r} differs from the stored observation")
+                for c in conflicts[:50]
+            ],
         )
     fresh = [d for k, d in unique.items() if k not in stored]
     rows = [_row(d, who, channel, now, posts) for d in fresh]
@@ -60,15 +63,20 @@ def record_observations(
         row["id"] = new_id
     Auditor(session, who.actor, now).created_many("observation.record", Observation, rows)
     created = {r["client_id"]: r for r in rows}
-    old = {o.client_id: row_values(o) for o in obs_q.by_ids(session, [i for i, _ in stored.values()])}
+    old = {
+        o.client_id: row_values(o) for o in obs_q.by_ids(session, [i for i, _ in stored.values()])
+    }
     return [
-        Recorded(created[d.client_id], True) if d.client_id in created
+        Recorded(created[d.client_id], True)
+        if d.client_id in created
         else Recorded(old[d.client_id], False)
         for d in drafts
     ]
 
 
-def _dedupe(drafts: Sequence[ObservationDraft], labels: Sequence[str]) -> dict[str, ObservationDraft]:
+def _dedupe(
+    drafts: Sequence[ObservationDraft], labels: Sequence[str]
+) -> dict[str, ObservationDraft]:
     """Drafts by client id; the same id twice in one batch must carry the same content."""
     unique: dict[str, ObservationDraft] = {}
     for draft, label in zip(drafts, labels, strict=True):
@@ -99,7 +107,11 @@ def _check_references(
         if len(errors) >= 50:
             break
     if errors:
-        code = "unknown_category" if all(".category" in e.field for e in errors) else "validation_failed"
+        code = (
+            "unknown_category"
+            if all(".category" in e.field for e in errors)
+            else "validation_failed"
+        )
         raise VigilError(code, f"{errors[0].field}: {errors[0].message}", errors)
     return posts
 
@@ -116,7 +128,9 @@ def _draft_errors(
     if d.category not in categories:
         errors.append(FieldError(f"{label}.category", f"unknown category {d.category!r}"))
     if d.weapon_class is not None and d.weapon_class not in WEAPON_CLASSES:
-        errors.append(FieldError(f"{label}.weapon_class", f"unknown weapon class {d.weapon_class!r}"))
+        errors.append(
+            FieldError(f"{label}.weapon_class", f"unknown weapon class {d.weapon_class!r}")
+        )
     if d.observer.post and d.observer.post not in posts:
         errors.append(FieldError(f"{label}.observer.post", f"unknown post {d.observer.post!r}"))
     for name, when in (("observed_at", d.observed_at), ("observed_to", d.observed_to)):

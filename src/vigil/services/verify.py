@@ -68,15 +68,26 @@ def _check_link(event: AuditEvent, prev: str, expected_seq: int, verdict: Verdic
     if event.seq != expected_seq:
         verdict.add(f"audit chain: event {expected_seq} is missing (next is {event.seq})")
     if event.prev_hash != prev:
-        verdict.add(f"audit chain broken at event {event.seq}: it does not link to event "
-                    f"{event.seq - 1}")
+        verdict.add(
+            f"audit chain broken at event {event.seq}: it does not link to event {event.seq - 1}"
+        )
     before = orjson.loads(event.before) if event.before is not None else None
     after = orjson.loads(event.after) if event.after is not None else None
-    content = EventContent(event.seq, event.at, event.actor, event.action, event.entity_type,
-                           event.entity_id, before, after)
+    content = EventContent(
+        event.seq,
+        event.at,
+        event.actor,
+        event.action,
+        event.entity_type,
+        event.entity_id,
+        before,
+        after,
+    )
     if content.hash_with(event.prev_hash) != event.hash:
-        verdict.add(f"audit event {event.seq} ({event.action} {event.entity_type} "
-                    f"{event.entity_id}) was altered: its hash does not match its content")
+        verdict.add(
+            f"audit event {event.seq} ({event.action} {event.entity_type} "
+            f"{event.entity_id}) was altered: its hash does not match its content"
+        )
 
 
 def _compare_rows(
@@ -104,7 +115,9 @@ def _compare_rows(
         session.expunge_all()
     for (kind, key), (seq, last) in state.items():
         if last is not None and (kind, key) not in seen and kind in _AUDITED:
-            verdict.add(f"{kind} {key} was deleted behind Vigil's back (last audited in event {seq})")
+            verdict.add(
+                f"{kind} {key} was deleted behind Vigil's back (last audited in event {seq})"
+            )
 
 
 _AUDITED = {entity_type(cls) for cls in audited_tables()}
@@ -114,6 +127,9 @@ def _describe_edit(session: Session, kind: str, key: str, seq: int, current: dic
     """Name the fields whose stored value differs from the audited one."""
     event = session.get(AuditEvent, seq)
     audited = orjson.loads(event.after) if event and event.after else {}
-    fields = [f"{name}: table has {current.get(name)!r}, audit event {seq} has {audited.get(name)!r}"
-              for name in sorted(set(current) | set(audited)) if current.get(name) != audited.get(name)]
+    fields = [
+        f"{name}: table has {current.get(name)!r}, audit event {seq} has {audited.get(name)!r}"
+        for name in sorted(set(current) | set(audited))
+        if current.get(name) != audited.get(name)
+    ]
     return f"{kind} {key} was edited outside Vigil ({'; '.join(fields)})"

@@ -1,1 +1,1 @@
-"""Storage: the database engine, tables and migrations (SQLite by default, PostgreSQL in production)."""
+"""Storage: engine, tables and migrations (SQLite by default, PostgreSQL in production)."""

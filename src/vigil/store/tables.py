@@ -288,4 +288,3 @@ class WebSession(Base):
 def audited_tables() -> list[type[Base]]:
     """The ORM classes whose rows carry an audit trail, in dependency order."""
     return [m.class_ for m in Base.registry.mappers if m.class_.__audited__]
-

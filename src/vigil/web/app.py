@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 from xstatic.pkg import leaflet
 
 from vigil.config import Settings, get_settings
 from vigil.store.db import Database
 from vigil.web import problems
 from vigil.web.api import geography, incidents, map, observations, reference
+from vigil.web.deps import Access
 from vigil.web.limits import BodyLimit
 from vigil.web.pages import auth, mapview
 from vigil.web.pages.render import STATIC_DIR
@@ -35,24 +40,37 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.effective_database_url)
     problems.install(app)
     for module in (observations, incidents, geography, reference, map, auth, mapview):
+        document_roles(module.router.routes)
         app.include_router(module.router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     app.mount("/static/vigil", StaticFiles(directory=STATIC_DIR), name="vigil-static")
-    document_roles(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
 
 
-def document_roles(app: FastAPI) -> None:
-    """Put each operation's allowed roles into the OpenAPI spec as `x-vigil-roles`."""
-    from fastapi.routing import APIRoute
+def document_roles(routes: Sequence[BaseRoute]) -> None:
+    """Put each operation's allowed roles into the OpenAPI spec as `x-vigil-roles`.
 
-    from vigil.web.deps import Access
+    Done on each router before it is included: FastAPI >= 0.16x keeps included routers
+    nested (app.routes holds no APIRoute) and copies openapi_extra when it builds routes."""
 
-    for route in app.routes:
+    for route in routes:
         if not isinstance(route, APIRoute):
             continue
         for dep in route.dependant.dependencies:
             if isinstance(dep.call, Access):
                 roles = sorted(dep.call.roles) if dep.call.roles is not None else ["anonymous"]
                 route.openapi_extra = {**(route.openapi_extra or {}), "x-vigil-roles": roles}
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every endpoint of the app, also those inside included routers (FastAPI nests them)."""
+    found: list[APIRoute] = []
+    pending: list[object] = list(app.routes)
+    while pending:
+        route = pending.pop(0)
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif getattr(route, "original_router", None) is not None:
+            pending.extend(route.original_router.routes)  # type: ignore[attr-defined]
+    return found

@@ -64,7 +64,9 @@ class Access:
     def __init__(self, roles: Collection[Role] | None) -> None:
         self.roles = frozenset(roles) if roles is not None else None
 
-    def __call__(self, request: Request, who: Principal | None = Depends(caller)) -> Principal | None:
+    def __call__(
+        self, request: Request, who: Principal | None = Depends(caller)
+    ) -> Principal | None:
         if self.roles is None:  # public
             return who
         who = access.require(who, self.roles)

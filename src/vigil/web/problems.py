@@ -14,8 +14,14 @@ from vigil.errors import CATALOGUE, FieldError, VigilError
 
 log = logging.getLogger("vigil.web")
 PROBLEM_JSON = "application/problem+json"
-_STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
-                 415: "unsupported_media_type", 401: "not_authenticated", 403: "forbidden"}
+_STATUS_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    401: "not_authenticated",
+    403: "forbidden",
+}
 
 
 def problem_response(error: VigilError, instance: str) -> JSONResponse:
@@ -52,9 +58,13 @@ def from_validation(exc: RequestValidationError) -> VigilError:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
         msg = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {})
-        return VigilError("malformed_request", f"the body is not valid JSON: {msg.get('error', '')}")
+        return VigilError(
+            "malformed_request", f"the body is not valid JSON: {msg.get('error', '')}"
+        )
     fields = [FieldError(_field(tuple(e.get("loc", ()))), str(e.get("msg"))) for e in errors[:50]]
-    return VigilError("validation_failed", f"{fields[0].field}: {fields[0].message}", fields)
+    geometry_only = all(e.get("type") == "invalid_geometry" for e in errors)
+    code = "invalid_geometry" if geometry_only else "validation_failed"
+    return VigilError(code, f"{fields[0].field}: {fields[0].message}", fields)
 
 
 def install(app: FastAPI) -> None:
@@ -79,6 +89,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        body = {"type": "about:blank", "title": "Internal error", "status": 500,
-                "detail": "the server failed; nothing was stored", "instance": request.url.path}
+        body = {
+            "type": "about:blank",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "the server failed; nothing was stored",
+            "instance": request.url.path,
+        }
         return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from vigil.domain.observation import Bearing, Distance, Grade, Location, ObservationDraft, Observer
-from vigil.store.tables import Incident, Observation, Party, Place, Post, Provision, Zone
+from vigil.store.tables import Incident, Party, Place, Post, Provision, Zone
 
 
 class Point(BaseModel):
@@ -45,23 +45,38 @@ class ObservationOut(BaseModel):
     def of(cls, v: dict[str, Any], posts: dict[int, str], users: dict[int, str]) -> ObservationOut:
         """Build from stored column values."""
         return cls.model_construct(
-            id=v["id"], client_id=v["client_id"], observed_at=v["observed_at"],
-            observed_to=v["observed_to"], time_uncertainty_s=v["time_uncertainty_s"],
+            id=v["id"],
+            client_id=v["client_id"],
+            observed_at=v["observed_at"],
+            observed_to=v["observed_to"],
+            time_uncertainty_s=v["time_uncertainty_s"],
             observer=Observer.model_construct(
-                kind=v["observer_kind"], post=posts.get(v["post_id"]) if v["post_id"] else None,
-                name=v["observer_name"], lat=v["observer_lat"], lon=v["observer_lon"],
-                error_m=v["observer_error_m"]),
-            category=v["category"], weapon_class=v["weapon_class"], count=v["count"],
-            location=None if v["lat"] is None else Location.model_construct(
-                lat=v["lat"], lon=v["lon"], error_m=v["location_error_m"]),
-            bearing=None if v["bearing_deg"] is None else Bearing.model_construct(
-                deg=v["bearing_deg"], error_deg=v["bearing_error_deg"]),
-            distance=None if v["distance_m"] is None else Distance.model_construct(
-                m=v["distance_m"], error_m=v["distance_error_m"]),
+                kind=v["observer_kind"],
+                post=posts.get(v["post_id"]) if v["post_id"] else None,
+                name=v["observer_name"],
+                lat=v["observer_lat"],
+                lon=v["observer_lon"],
+                error_m=v["observer_error_m"],
+            ),
+            category=v["category"],
+            weapon_class=v["weapon_class"],
+            count=v["count"],
+            location=None
+            if v["lat"] is None
+            else Location.model_construct(
+                lat=v["lat"], lon=v["lon"], error_m=v["location_error_m"]
+            ),
+            bearing=None
+            if v["bearing_deg"] is None
+            else Bearing.model_construct(deg=v["bearing_deg"], error_deg=v["bearing_error_deg"]),
+            distance=None
+            if v["distance_m"] is None
+            else Distance.model_construct(m=v["distance_m"], error_m=v["distance_error_m"]),
             estimated=None if v["est_lat"] is None else Point(lat=v["est_lat"], lon=v["est_lon"]),
-            text=v["text"], grade=Grade.model_construct(
-                reliability=v["reliability"], credibility=v["credibility"]),
-            status=v["status"], channel=v["channel"],
+            text=v["text"],
+            grade=Grade.model_construct(reliability=v["reliability"], credibility=v["credibility"]),
+            status=v["status"],
+            channel=v["channel"],
             submitted_by=users.get(v["submitted_by"], str(v["submitted_by"])),
             submitted_at=v["submitted_at"],
         )
@@ -127,19 +142,33 @@ class IncidentOut(BaseModel):
         """Build from a row and its (observation id, client id) links."""
         attribution = None
         if i.attribution_party_id is not None:
-            attribution = {"party": parties.get(i.attribution_party_id),
-                           "confidence": i.attribution_confidence,
-                           "evidence": i.attribution_evidence}
+            attribution = {
+                "party": parties.get(i.attribution_party_id),
+                "confidence": i.attribution_confidence,
+                "evidence": i.attribution_evidence,
+            }
         return cls(
-            id=i.id, category=i.category, status=i.status, started_at=i.started_at,
+            id=i.id,
+            category=i.category,
+            status=i.status,
+            started_at=i.started_at,
             ended_at=i.ended_at,
             location=None if i.lat is None else Point(lat=i.lat, lon=i.lon),  # type: ignore[arg-type]
-            ellipse=None if i.ellipse_major_m is None else Ellipse(
-                major_m=i.ellipse_major_m, minor_m=i.ellipse_minor_m or 0.0,
-                angle_deg=i.ellipse_angle_deg or 0.0),
-            count=i.count, attribution=attribution, killed=i.killed, injured=i.injured,
-            damage=i.damage, summary=i.summary,
-            observation_ids=[o for o, _ in links], client_ids=[c for _, c in links],
+            ellipse=None
+            if i.ellipse_major_m is None
+            else Ellipse(
+                major_m=i.ellipse_major_m,
+                minor_m=i.ellipse_minor_m or 0.0,
+                angle_deg=i.ellipse_angle_deg or 0.0,
+            ),
+            count=i.count,
+            attribution=attribution,
+            killed=i.killed,
+            injured=i.injured,
+            damage=i.damage,
+            summary=i.summary,
+            observation_ids=[o for o, _ in links],
+            client_ids=[c for _, c in links],
         )
 
 
@@ -164,8 +193,15 @@ class ZoneOut(BaseModel):
     @classmethod
     def of(cls, z: Zone) -> ZoneOut:
         """Build from a row."""
-        return cls(id=z.id, code=z.code, kind=z.kind, names=z.names, description=z.description,
-                   geometry=z.geometry, bbox=(z.min_lon, z.min_lat, z.max_lon, z.max_lat))
+        return cls(
+            id=z.id,
+            code=z.code,
+            kind=z.kind,
+            names=z.names,
+            description=z.description,
+            geometry=z.geometry,
+            bbox=(z.min_lon, z.min_lat, z.max_lon, z.max_lat),
+        )
 
 
 class PlaceOut(BaseModel):
@@ -182,8 +218,15 @@ class PlaceOut(BaseModel):
     @classmethod
     def of(cls, p: Place) -> PlaceOut:
         """Build from a row."""
-        return cls(id=p.id, code=p.code, kind=p.kind, names=p.names, aliases=p.aliases,
-                   lat=p.lat, lon=p.lon)
+        return cls(
+            id=p.id,
+            code=p.code,
+            kind=p.kind,
+            names=p.names,
+            aliases=p.aliases,
+            lat=p.lat,
+            lon=p.lon,
+        )
 
 
 class PostOut(BaseModel):

@@ -44,8 +44,9 @@ def create_incident(
 ) -> IncidentOut:
     """Create an incident from observations: location, ellipse, window and count estimated."""
     with db.writing() as session:
-        row = service.create_incident(session, who, body.observation_ids, body.category,
-                                      body.summary)
+        row = service.create_incident(
+            session, who, body.observation_ids, body.category, body.summary
+        )
         return _out(session, [row])[0]
 
 
@@ -63,8 +64,11 @@ def list_incidents(
 ) -> IncidentPage:
     """Incidents in time order, each with its observations' ids and client ids."""
     f = incidents_q.IncidentFilter(
-        bbox=parse_bbox(bbox), time_from=check_aware("from", time_from),
-        time_to=check_aware("to", time_to), category=category, status=status,
+        bbox=parse_bbox(bbox),
+        time_from=check_aware("from", time_from),
+        time_to=check_aware("to", time_to),
+        category=category,
+        status=status,
     )
     with db.reading() as session:
         rows = list(service.list_incidents(session, who, f, cursor.decode(after), limit))

@@ -17,8 +17,9 @@ from vigil.web.deps import allow, database
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 
 
-@router.get("/day", response_class=JSONResponse,
-            responses={200: {"content": {"application/geo+json": {}}}})
+@router.get(
+    "/day", response_class=JSONResponse, responses={200: {"content": {"application/geo+json": {}}}}
+)
 def day(
     on: date = Query(..., alias="date", description="The day, in the mission's time zone"),
     who: Principal = allow(INTERNAL),
@@ -27,9 +28,17 @@ def day(
     """Zones, posts and the day's observations (bearings as rays) as a FeatureCollection."""
     with db.reading() as session:
         m = map_of_day(session, who, on)
-        features = (geojson.zone_features(m.zones) + geojson.post_features(m.posts)
-                    + geojson.observation_features(m.observations, m.post_codes))
-    body = geojson.collection(features, day=m.day.isoformat(), start=m.start.isoformat(),
-                              end=m.end.isoformat(), observations=len(m.observations),
-                              truncated=m.truncated)
+        features = (
+            geojson.zone_features(m.zones)
+            + geojson.post_features(m.posts)
+            + geojson.observation_features(m.observations, m.post_codes)
+        )
+    body = geojson.collection(
+        features,
+        day=m.day.isoformat(),
+        start=m.start.isoformat(),
+        end=m.end.isoformat(),
+        observations=len(m.observations),
+        truncated=m.truncated,
+    )
     return JSONResponse(body, media_type="application/geo+json")

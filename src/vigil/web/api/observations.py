@@ -20,7 +20,13 @@ from vigil.store.snapshots import row_values
 from vigil.web import cursor
 from vigil.web.api.filters import BBOX, CURSOR, FROM, LIMIT, TO, check_aware, parse_bbox
 from vigil.web.deps import allow, database, settings
-from vigil.web.schemas import BatchItemOut, BatchOut, ObservationBatch, ObservationOut, ObservationPage
+from vigil.web.schemas import (
+    BatchItemOut,
+    BatchOut,
+    ObservationBatch,
+    ObservationOut,
+    ObservationPage,
+)
 
 router = APIRouter(prefix="/api/v1/observations", tags=["observations"])
 
@@ -29,8 +35,12 @@ def _names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     return obs_q.post_codes(session), {u.id: u.username for u in users(session)}
 
 
-@router.post("", status_code=201, response_model=ObservationOut,
-             responses={200: {"description": "Already stored with identical content (a retry)"}})
+@router.post(
+    "",
+    status_code=201,
+    response_model=ObservationOut,
+    responses={200: {"description": "Already stored with identical content (a retry)"}},
+)
 def record_one(
     draft: ObservationDraft,
     response: Response,
@@ -65,8 +75,10 @@ def record_batch(
             session, who, drafts, "api", labels, future_tolerance_s=cfg.future_tolerance_s
         )
         names = _names(session)
-    items = [BatchItemOut(created=d.created, observation=ObservationOut.of(d.values, *names))
-             for d in done]
+    items = [
+        BatchItemOut(created=d.created, observation=ObservationOut.of(d.values, *names))
+        for d in done
+    ]
     created = sum(1 for d in done if d.created)
     return BatchOut(created=created, existing=len(done) - created, items=items)
 
@@ -86,8 +98,12 @@ def list_observations(
 ) -> ObservationPage:
     """Observations in time order, filtered; follow next_cursor for more."""
     f = obs_q.ObservationFilter(
-        bbox=parse_bbox(bbox), time_from=check_aware("from", time_from),
-        time_to=check_aware("to", time_to), category=category, observer=observer, status=status,
+        bbox=parse_bbox(bbox),
+        time_from=check_aware("from", time_from),
+        time_to=check_aware("to", time_to),
+        category=category,
+        observer=observer,
+        status=status,
     )
     with db.reading() as session:
         rows = service.list_observations(session, who, f, cursor.decode(after), limit)

@@ -32,8 +32,7 @@ def me(who: Principal = allow(ALL_ROLES), db: Database = Depends(database)) -> M
         with db.reading() as session:
             row = get_by(session, Party, id=who.party_id)
             party = row.code if row else None
-    return MeOut(username=who.username, role=who.role.value, party=party,
-                 csrf_token=who.csrf_token)
+    return MeOut(username=who.username, role=who.role.value, party=party, csrf_token=who.csrf_token)
 
 
 @router.get("/mission", response_model=MissionOut)
@@ -67,8 +66,10 @@ def list_categories(
 ) -> list[CategoryOut]:
     """The observation taxonomy."""
     with db.reading() as session:
-        return [CategoryOut.model_validate(c, from_attributes=True)
-                for c in reference.categories(session, who)]
+        return [
+            CategoryOut.model_validate(c, from_attributes=True)
+            for c in reference.categories(session, who)
+        ]
 
 
 @router.get("/audit", response_model=list[AuditEventOut])

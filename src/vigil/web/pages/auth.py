@@ -29,7 +29,9 @@ def _safe_next(target: str | None) -> str:
 def _login_page(request: Request, error: str | None, next_url: str, status: int) -> Response:
     token = secrets.token_urlsafe(24)
     page = templates.TemplateResponse(
-        request, "login.html", {"error": error, "csrf": token, "next": next_url, "who": None},
+        request,
+        "login.html",
+        {"error": error, "csrf": token, "next": next_url, "who": None},
         status_code=status,
     )
     page.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login")
@@ -37,8 +39,9 @@ def _login_page(request: Request, error: str | None, next_url: str, status: int)
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None,
-               who: Principal | None = public()) -> Response:
+def login_form(
+    request: Request, next: str | None = None, who: Principal | None = public()
+) -> Response:
     """The login page."""
     return _login_page(request, None, _safe_next(next), 200)
 
@@ -63,8 +66,14 @@ def login(
     if done is None:
         return _login_page(request, "Unknown user or wrong password.", _safe_next(next), 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, done.cookie, httponly=True, samesite="lax",
-                        secure=cfg.secure_cookies, max_age=cfg.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        done.cookie,
+        httponly=True,
+        samesite="lax",
+        secure=cfg.secure_cookies,
+        max_age=cfg.session_hours * 3600,
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

@@ -27,7 +27,7 @@
     const byKind = (f) => f.properties.layer;
     const zones = data.features.filter((f) => byKind(f) === "zone");
     const outline = L.geoJSON(zones, {
-      style: (f) => zoneStyle[f.properties.kind] || { color: "#555", weight: 1, fillOpacity: 0.05 },
+      style: (f) => ({ className: "zone", ...(zoneStyle[f.properties.kind] || { color: "#555", weight: 1, fillOpacity: 0.05 }) }),
       onEachFeature: (f, layer) => layer.bindTooltip(Object.values(f.properties.names).join(" / ")),
     }).addTo(map);
     const posts = data.features.filter((f) => byKind(f) === "post");
@@ -40,7 +40,7 @@
     const layers = {};
     L.geoJSON(obs, {
       style: (f) => ({ color: kindColour(f.properties.category), weight: 1.5,
-        dashArray: f.properties.has_distance ? null : "5 5", opacity: 0.8 }),
+        dashArray: f.properties.has_distance ? null : "5 5", opacity: 0.8, className: "observation-ray" }),
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, color: kindColour(f.properties.category),
         fillOpacity: 0.8, className: "observation-marker" }),
       onEachFeature: (f, layer) => {
@@ -53,6 +53,7 @@
     const bounds = aor ? L.geoJSON(aor).getBounds() : outline.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds); else map.setView([40, 46.8], 9);
     list(obs, layers, data);
+    el.dataset.state = "ready";
   }
 
   function list(obs, layers, data) {
@@ -77,5 +78,5 @@
   fetch(`/api/v1/map/day?date=${encodeURIComponent(day)}`, { credentials: "same-origin" })
     .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
     .then(draw)
-    .catch((e) => { document.getElementById("summary").textContent = `Could not load the map: ${e.message}`; });
+    .catch((e) => { el.dataset.state = "error"; document.getElementById("summary").textContent = `Could not load the map: ${e.message}`; });
 })();
