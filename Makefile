@@ -1,5 +1,5 @@
 # Vigil: `make run` serves the demo, `make test` runs the suite. Both set up .venv first.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

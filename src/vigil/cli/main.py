@@ -43,6 +43,8 @@ def init(
             loaded = demo_service.is_loaded(session)
         if not loaded and not setup.has_users(db):
             _load_demo(db, seed=1)
+        elif setup.has_user(db, "monitor"):
+            _print_demo_accounts()
         return
     if not setup.has_users(db):
         password = sys.stdin.readline().rstrip("\n") if password_stdin else None

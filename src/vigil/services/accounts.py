@@ -74,6 +74,11 @@ def _liaison_party(session: Session, role: Role, party_code: str | None) -> int 
     return party.id
 
 
+def find_user(session: Session, username: str) -> User | None:
+    """The account with this name, or None."""
+    return accounts_q.user_by_name(session, username)
+
+
 def list_users(session: Session) -> Sequence[User]:
     """Every account, by username."""
     return accounts_q.users(session)

@@ -39,3 +39,9 @@ def create_first_admin(db: Database, who: Principal, username: str, password: st
     with db.writing() as session:
         accounts.add_user(session, who.actor, username, "admin", password, "Administrator")
     return password
+
+
+def has_user(db: Database, username: str) -> bool:
+    """True when an account with this name exists."""
+    with db.reading() as session:
+        return accounts.find_user(session, username) is not None

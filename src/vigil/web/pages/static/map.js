@@ -1,59 +1,154 @@
-// The map of the day: zones and outlines as the base (no tiles), posts, and the day's
-// observations as points and bearing rays; the list beside it links to each one.
+// The map of the day: zones and outlines as the base (no tiles), settlements named in
+// Azerbaijani and Armenian, posts, and the day's observations as points and bearing rays;
+// the list beside it links to each one. Plain script, no build step, nothing fetched from
+// outside this server.
 (function () {
   "use strict";
   const el = document.getElementById("map");
   const day = el.dataset.day;
-  const map = L.map(el, { zoomSnap: 0.25 });
-  const zoneStyle = {
-    outline: { color: "#8a96a3", weight: 1, fillColor: "#eef1f4", fillOpacity: 1 },
-    area_of_responsibility: { color: "#5c6b7a", weight: 1, dashArray: "4 4", fillOpacity: 0 },
-    line_of_contact: { color: "#c1121f", weight: 3 },
-    corridor: { color: "#2a9d8f", weight: 2, fillOpacity: 0.15 },
-    withdrawal_zone: { color: "#e9c46a", weight: 2, fillOpacity: 0.15 },
-  };
-  const kindColour = (category) =>
-    category.startsWith("ceasefire_violation.explosion") ? "#d62828"
-      : category.startsWith("ceasefire_violation.small_arms") ? "#f77f00"
-      : category.startsWith("ceasefire_violation.illumination") ? "#fcbf49"
-      : "#3a0ca3";
+  const map = L.map(el, { zoomSnap: 0.25, zoomControl: true });
+  map.attributionControl.addAttribution("Demo geography, approximate");
 
-  function label(p) {
-    return `${p.observed_at.slice(11, 16)} ${p.category.split(".").slice(1).join(" ") || p.category}` +
-      (p.count > 1 ? ` ×${p.count}` : "");
+  // Draw order: base outlines first, the line of contact last, so nothing hides it.
+  const ZONE_ORDER = ["outline", "area_of_responsibility", "withdrawal_zone", "corridor",
+    "line_of_contact"];
+  const OUTLINE_FILLS = ["#f6f4ee", "#e9edf2", "#f1efe6"];
+  const ZONE_STYLE = {
+    area_of_responsibility: { color: "#5c6b7a", weight: 1.5, dashArray: "6 5", fill: false },
+    withdrawal_zone: { color: "#a67c00", weight: 1.5, fillColor: "#f2cc60", fillOpacity: 0.3 },
+    corridor: { color: "#137268", weight: 2, fillColor: "#2a9d8f", fillOpacity: 0.45 },
+    line_of_contact: { color: "#111", weight: 3.5, dashArray: "14 5 3 5", lineCap: "butt" },
+  };
+  const KINDS = [
+    { key: "explosion", label: "Explosion, projectile", colour: "#d62828",
+      match: ["explosion", "projectile", "drone_strike"] },
+    { key: "small_arms", label: "Small arms, anti-aircraft", colour: "#f77f00",
+      match: ["small_arms", "anti_aircraft"] },
+    { key: "flare", label: "Illumination flare", colour: "#e0b000", match: ["illumination_flare"] },
+    { key: "other", label: "Other (movement, …)", colour: "#7b2cbf", match: [] },
+  ];
+
+  function kindOf(category) {
+    const part = category.split(".")[1] || "";
+    return KINDS.find((k) => k.match.includes(part)) || KINDS[KINDS.length - 1];
   }
 
-  function draw(data) {
-    const byKind = (f) => f.properties.layer;
-    const zones = data.features.filter((f) => byKind(f) === "zone");
-    const outline = L.geoJSON(zones, {
-      style: (f) => ({ className: "zone", ...(zoneStyle[f.properties.kind] || { color: "#555", weight: 1, fillOpacity: 0.05 }) }),
-      onEachFeature: (f, layer) => layer.bindTooltip(Object.values(f.properties.names).join(" / ")),
+  function esc(s) {
+    return String(s ?? "").replace(/[&<>"']/g, (c) =>
+      ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  // Times are shown in mission time: the offset of the day's start, as the API gives it.
+  function missionClock(iso, startIso) {
+    const offset = startIso.slice(19) || "Z";
+    const sign = offset === "Z" ? 0 : (offset[0] === "-" ? -1 : 1);
+    const minutes = sign * ((+offset.slice(1, 3) || 0) * 60 + (+offset.slice(4, 6) || 0));
+    const local = new Date(Date.parse(iso) + minutes * 60000);
+    return local.toISOString().slice(11, 16);
+  }
+
+  function label(p, start) {
+    const what = p.category.split(".").slice(1).join(" ").replace(/_/g, " ") || p.category;
+    return `${missionClock(p.observed_at, start)} ${what}` + (p.count > 1 ? ` ×${p.count}` : "");
+  }
+
+  function popupHtml(p, start) {
+    const where = p.shape === "ray"
+      ? `bearing ${Math.round(p.bearing_deg)}°` + (p.has_distance ? "" : ", no distance")
+      : "estimated location";
+    return `<b>${esc(label(p, start))}</b><br>${esc(p.post || p.observer || "")}` +
+      ` · grade ${esc(p.grade)} · ${where}<br><span class="popup-text">${esc(p.text)}</span>`;
+  }
+
+  function drawZones(zones) {
+    const sorted = [...zones].sort((a, b) =>
+      ZONE_ORDER.indexOf(a.properties.kind) - ZONE_ORDER.indexOf(b.properties.kind));
+    let outlines = 0;
+    const layer = L.geoJSON(sorted, {
+      style: (f) => {
+        const kind = f.properties.kind;
+        const base = kind === "outline"
+          ? { color: "#9aa5b1", weight: 1, fillColor: OUTLINE_FILLS[outlines++ % 3], fillOpacity: 1 }
+          : ZONE_STYLE[kind] || { color: "#555", weight: 1, fillOpacity: 0.05 };
+        return { ...base, className: `zone zone-${kind}` };
+      },
+      onEachFeature: (f, l) => bindZoneLabel(f, l),
     }).addTo(map);
-    const posts = data.features.filter((f) => byKind(f) === "post");
-    L.geoJSON(posts, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 6, color: "#1d3557", fillColor: "#fff",
-        fillOpacity: 1, weight: 2, className: "post-marker" }),
-      onEachFeature: (f, layer) => layer.bindTooltip(`${f.properties.code} ${f.properties.name}`),
+    return layer;
+  }
+
+  function bindZoneLabel(f, layer) {
+    const n = f.properties.names || {};
+    const name = esc(n.en || Object.values(n)[0] || f.properties.code);
+    const local = [n.az, n.hy].filter(Boolean).map(esc).join(" / ");
+    const kind = f.properties.kind;
+    if (kind === "withdrawal_zone" || kind === "corridor" || kind === "outline") {
+      layer.bindTooltip(`${name}`, { permanent: true, direction: "center",
+        className: `zone-label zone-label-${kind}`, interactive: false });
+    } else {
+      layer.bindTooltip(`${name}<br><small>${local}</small>`, { sticky: true });
+    }
+  }
+
+  function drawPlaces(places) {
+    const group = L.layerGroup();
+    const settlements = places.filter((p) => p.kind === "settlement")
+      .sort((a, b) => a.id - b.id);
+    for (const p of settlements) {
+      const az = p.names.az || p.names.en || p.code;
+      const hy = p.names.hy && p.names.hy !== az ? ` / ${p.names.hy}` : "";
+      L.circleMarker([p.lat, p.lon], { radius: 2.5, color: "#333", weight: 1, fillColor: "#333",
+        fillOpacity: 1, interactive: false, className: "place-dot" })
+        .bindTooltip(esc(az + hy), { permanent: true, direction: "right", offset: [3, 0],
+          className: "place-label", interactive: false })
+        .addTo(group);
+    }
+    return group.addTo(map);
+  }
+
+  function drawPosts(posts) {
+    return L.geoJSON(posts, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5.5, color: "#1d3557", weight: 2,
+        fillColor: f.properties.kind === "observation_post" ? "#fff" : "#a8dadc", fillOpacity: 1,
+        className: "post-marker" }),
+      onEachFeature: (f, layer) => layer.bindTooltip(
+        `<b>${esc(f.properties.code)}</b> ${esc(f.properties.name)}`, { direction: "top" }),
     }).addTo(map);
-    const obs = data.features.filter((f) => byKind(f) === "observation");
-    const layers = {};
-    L.geoJSON(obs, {
-      style: (f) => ({ color: kindColour(f.properties.category), weight: 1.5,
-        dashArray: f.properties.has_distance ? null : "5 5", opacity: 0.8, className: "observation-ray" }),
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, color: kindColour(f.properties.category),
-        fillOpacity: 0.8, className: "observation-marker" }),
+  }
+
+  function drawObservations(obs, start, layers) {
+    return L.geoJSON(obs, {
+      style: (f) => ({ color: kindOf(f.properties.category).colour, weight: 1.75, opacity: 0.75,
+        dashArray: f.properties.has_distance ? null : "6 5", className: "observation-ray" }),
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, weight: 1.5, color: "#222",
+        fillColor: kindOf(f.properties.category).colour, fillOpacity: 0.9,
+        className: "observation-marker" }),
       onEachFeature: (f, layer) => {
-        layer.bindPopup(`<b>${label(f.properties)}</b><br>${f.properties.post || f.properties.observer || ""}` +
-          ` · grade ${f.properties.grade}<br>${f.properties.text || ""}`);
+        layer.bindPopup(popupHtml(f.properties, start), { maxWidth: 280 });
+        layer.on("popupopen", () => highlight(f.properties.id));
         (layers[f.properties.id] = layers[f.properties.id] || []).push(layer);
       },
     }).addTo(map);
-    const aor = zones.find((f) => f.properties.kind === "area_of_responsibility");
-    const bounds = aor ? L.geoJSON(aor).getBounds() : outline.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds); else map.setView([40, 46.8], 9);
-    list(obs, layers, data);
-    el.dataset.state = "ready";
+  }
+
+  // Settlement names overlap when zoomed out: show the earlier-listed one, hide the other.
+  function declutter() {
+    const shown = [];
+    for (const tip of el.querySelectorAll(".place-label, .zone-label")) {
+      tip.style.visibility = "";
+      const r = tip.getBoundingClientRect();
+      const clash = shown.some((s) => r.left < s.right && r.right > s.left &&
+        r.top < s.bottom && r.bottom > s.top);
+      if (clash) tip.style.visibility = "hidden"; else shown.push(r);
+    }
+  }
+
+  function highlight(id) {
+    for (const li of document.querySelectorAll("#observations li")) {
+      const on = li.dataset.id === String(id);
+      li.classList.toggle("active", on);
+      if (on) li.scrollIntoView({ block: "nearest" });
+    }
   }
 
   function list(obs, layers, data) {
@@ -65,18 +160,95 @@
       seen.add(p.id);
       const li = document.createElement("li");
       li.dataset.id = p.id;
-      li.innerHTML = `<span class="what"></span><div class="meta"></div>`;
-      li.querySelector(".what").textContent = label(p);
-      li.querySelector(".meta").textContent = `${p.post || p.observer || ""} · ${p.client_id}`;
-      li.addEventListener("click", () => (layers[p.id] || [])[0]?.openPopup());
+      li.tabIndex = 0;
+      li.innerHTML = `<span class="swatch"></span><span class="what"></span><div class="meta"></div>`;
+      li.querySelector(".swatch").style.background = kindOf(p.category).colour;
+      li.querySelector(".what").textContent = label(p, data.start);
+      li.querySelector(".meta").textContent = `${p.post || p.observer || ""} · grade ${p.grade}` +
+        (p.shape === "ray" && !p.has_distance ? " · bearing only" : "");
+      const open = () => (layers[p.id] || [])[0]?.openPopup();
+      li.addEventListener("click", open);
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
       ol.appendChild(li);
     }
+    const offset = data.start.slice(19) || "Z";
     document.getElementById("summary").textContent =
-      `${data.observations} observations on ${data.day}` + (data.truncated ? " (first 5000 shown)" : "");
+      `${data.observations} observations on ${data.day}, times UTC${offset}` +
+      (data.truncated ? " (first 5000 shown)" : "");
   }
 
-  fetch(`/api/v1/map/day?date=${encodeURIComponent(day)}`, { credentials: "same-origin" })
-    .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.json(); })
-    .then(draw)
-    .catch((e) => { el.dataset.state = "error"; document.getElementById("summary").textContent = `Could not load the map: ${e.message}`; });
+  function legend() {
+    const box = L.control({ position: "bottomleft" });
+    box.onAdd = () => {
+      const d = L.DomUtil.create("details", "legend");
+      if (window.innerWidth > 600) d.open = true;
+      const line = (style) => `<svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" ${style}/></svg>`;
+      const area = (fill, stroke) => `<svg width="26" height="12"><rect x="1" y="1" width="24" height="10" fill="${fill}" stroke="${stroke}"/></svg>`;
+      const dot = (fill, stroke) => `<svg width="26" height="12"><circle cx="13" cy="6" r="4.5" fill="${fill}" stroke="${stroke}" stroke-width="1.5"/></svg>`;
+      const rows = [
+        [line('stroke="#111" stroke-width="3" stroke-dasharray="8 3 2 3"'), "Line of contact"],
+        [area("rgba(42,157,143,.45)", "#137268"), "Lachin corridor"],
+        [area("rgba(242,204,96,.35)", "#a67c00"), "Returned district (withdrawal)"],
+        [line('stroke="#5c6b7a" stroke-width="1.5" stroke-dasharray="4 3"'), "Area of responsibility"],
+        [dot("#fff", "#1d3557"), "Observation post"],
+        [dot("#a8dadc", "#1d3557"), "Camera, acoustic sensor"],
+        ...KINDS.map((k) => [dot(k.colour, "#222"), k.label]),
+        [line('stroke="#444" stroke-width="2"'), "Bearing with distance"],
+        [line('stroke="#444" stroke-width="2" stroke-dasharray="4 3"'), "Bearing without distance"],
+      ];
+      d.innerHTML = "<summary>Legend</summary>" +
+        rows.map(([svg, text]) => `<div class="legend-row">${svg}<span>${text}</span></div>`).join("");
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
+      return d;
+    };
+    box.addTo(map);
+  }
+
+  function dayLinks() {
+    const step = (n) => {
+      const d = new Date(`${day}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() + n);
+      return `/map?day=${d.toISOString().slice(0, 10)}`;
+    };
+    document.getElementById("prev-day").href = step(-1);
+    document.getElementById("next-day").href = step(1);
+  }
+
+  function fit(zones) {
+    const aor = zones.find((f) => f.properties.kind === "area_of_responsibility");
+    const bounds = aor ? L.geoJSON(aor).getBounds() : L.geoJSON(zones).getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
+    else map.setView([39.8, 46.75], 9);
+  }
+
+  function draw(data, places) {
+    const layer = (name) => data.features.filter((f) => f.properties.layer === name);
+    const zones = layer("zone");
+    const obs = layer("observation");
+    const layers = {};
+    fit(zones);
+    drawZones(zones);
+    const placeGroup = drawPlaces(places);
+    const postLayer = drawPosts(layer("post"));
+    const obsLayer = drawObservations(obs, data.start, layers);
+    L.control.layers(null, { "Place names": placeGroup, "Posts": postLayer,
+      "Observations": obsLayer }, { collapsed: true, position: "topright" }).addTo(map);
+    legend();
+    list(obs, layers, data);
+    map.on("zoomend overlayadd", () => requestAnimationFrame(declutter));
+    declutter();
+    el.dataset.state = "ready";
+  }
+
+  const json = (url) => fetch(url, { credentials: "same-origin" })
+    .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status} for ${url}`); return r.json(); });
+
+  dayLinks();
+  Promise.all([json(`/api/v1/map/day?date=${encodeURIComponent(day)}`), json("/api/v1/places")])
+    .then(([data, places]) => draw(data, places))
+    .catch((e) => {
+      el.dataset.state = "error";
+      document.getElementById("summary").textContent = `Could not load the map: ${e.message}`;
+    });
 })();
