@@ -78,8 +78,6 @@ def test_sign_in_and_read_the_map_of_the_day(watched) -> None:
     assert count(page, ".place-label") >= 20, "settlement names missing"
     assert "Xankəndi / Ստեփանակերտ" in page.inner_text("#map")
     assert page.locator(".legend").is_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "map.png"))
 
     first = page.locator("#observations li").first
     what = first.locator(".what").inner_text()
@@ -88,13 +86,16 @@ def test_sign_in_and_read_the_map_of_the_day(watched) -> None:
     popup.wait_for(state="visible")
     assert what in popup.inner_text()
 
-    other = (date.fromisoformat(day) - timedelta(days=3)).isoformat()
+    other = (date.fromisoformat(day) - timedelta(days=7)).isoformat()
     page.fill("input[name=day]", other)
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(f"**/map?day={other}")
     other_day, other_ids = check_day(page)
     assert other_day == other
     assert set(other_ids).isdisjoint(ids), "the list did not change with the day"
+    assert page.inner_text("#summary").startswith(f"{len(other_ids)} observations on {other}")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "map.png"))
     assert_clean(watch)
 
 

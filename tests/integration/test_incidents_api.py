@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import OPERATOR
 from tests.factories import add_post, observation
+
 from vigil.domain.geodesy import distance_m
 
 

@@ -213,9 +213,17 @@ def _denial_problem(ep: Endpoint, role: Role | None, r: httpx.Response) -> str |
     return None
 
 
+def _has_sample(ep: Endpoint) -> bool:
+    """True when this test knows a valid request for the endpoint (else it sends `{}`)."""
+    body = ep.route.body_field
+    name = getattr(body.field_info.annotation, "__name__", "") if body else ""
+    return body is None or name in BODIES or ep.path in FORMS
+
+
 def _verdict(ep: Endpoint, role: Role | None, r: httpx.Response) -> str | None:
     if ep.allows(role):
-        if r.status_code in (401, 403) or r.status_code >= 500:
+        refused = r.status_code >= 400 and r.status_code != 404 and _has_sample(ep)
+        if r.status_code in (401, 403) or r.status_code >= 500 or refused:
             return f"declared roles {_names(ep.roles)} but got {r.status_code}: {r.text[:200]}"
         return None
     return _denial_problem(ep, role, r)

@@ -64,10 +64,14 @@ def _load_demo(db: Database, seed: int) -> None:
         f"demo loaded: {summary.observations} observations of "
         f"{summary.truth_events} simulated events (seed {seed})"
     )
-    out.print(
-        f"demo accounts (password '{demo_service.DEMO_PASSWORD}'): "
-        + ", ".join(f"{u} ({r})" for u, r in summary.accounts)
-    )
+    _print_demo_accounts()
+
+
+def _print_demo_accounts() -> None:
+    from vigil.services import demo as demo_service
+
+    accounts = ", ".join(f"{u} ({r})" for u, r, _ in demo_service.demo_accounts())
+    out.print(f"demo accounts (password '{demo_service.DEMO_PASSWORD}'): {accounts}")
 
 
 @app.command()

@@ -74,6 +74,11 @@ def record_observations(
     ]
 
 
+def _at(label: str, name: str) -> str:
+    """A field's name within its draft: observations[3].category, or category alone."""
+    return f"{label}.{name}" if label else name
+
+
 def _dedupe(
     drafts: Sequence[ObservationDraft], labels: Sequence[str]
 ) -> dict[str, ObservationDraft]:
@@ -85,7 +90,7 @@ def _dedupe(
             raise VigilError(
                 "idempotency_conflict",
                 f"client id {draft.client_id!r} appears twice in the batch with different content",
-                [FieldError(f"{label}.client_id", "repeated with different content")],
+                [FieldError(_at(label, "client_id"), "repeated with different content")],
             )
     return unique
 
@@ -109,7 +114,7 @@ def _check_references(
     if errors:
         code = (
             "unknown_category"
-            if all(".category" in e.field for e in errors)
+            if all(e.field.rsplit(".", 1)[-1] == "category" for e in errors)
             else "validation_failed"
         )
         raise VigilError(code, f"{errors[0].field}: {errors[0].message}", errors)
@@ -126,16 +131,16 @@ def _draft_errors(
 ) -> list[FieldError]:
     errors = []
     if d.category not in categories:
-        errors.append(FieldError(f"{label}.category", f"unknown category {d.category!r}"))
+        errors.append(FieldError(_at(label, "category"), f"unknown category {d.category!r}"))
     if d.weapon_class is not None and d.weapon_class not in WEAPON_CLASSES:
         errors.append(
-            FieldError(f"{label}.weapon_class", f"unknown weapon class {d.weapon_class!r}")
+            FieldError(_at(label, "weapon_class"), f"unknown weapon class {d.weapon_class!r}")
         )
     if d.observer.post and d.observer.post not in posts:
-        errors.append(FieldError(f"{label}.observer.post", f"unknown post {d.observer.post!r}"))
+        errors.append(FieldError(_at(label, "observer.post"), f"unknown post {d.observer.post!r}"))
     for name, when in (("observed_at", d.observed_at), ("observed_to", d.observed_to)):
         if when is not None and too_far_in_future(when, now, tolerance_s):
-            errors.append(FieldError(f"{label}.{name}", "lies in the future"))
+            errors.append(FieldError(_at(label, name), "lies in the future"))
     return errors
 
 

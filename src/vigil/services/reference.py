@@ -27,6 +27,12 @@ def parties(session: Session) -> Sequence[Party]:
     return list_all(session, Party, Party.code)
 
 
+def party_code(session: Session, party_id: int) -> str | None:
+    """The code of a party by id (a liaison's own party)."""
+    row = session.get(Party, party_id)
+    return row.code if row else None
+
+
 def provisions(session: Session) -> Sequence[Provision]:
     """The agreement's provisions: public knowledge."""
     return sorted(list_all(session, Provision, Provision.id), key=lambda p: _number_key(p.number))

@@ -113,10 +113,10 @@ def _compare_rows(
             elif digest(current) != recorded[1]:
                 verdict.add(_describe_edit(session, kind, key[1], recorded[0], current))
         session.expunge_all()
-    for (kind, key), (seq, last) in state.items():
-        if last is not None and (kind, key) not in seen and kind in _AUDITED:
+    for (kind, ident), (seq, last) in state.items():
+        if last is not None and (kind, ident) not in seen and kind in _AUDITED:
             verdict.add(
-                f"{kind} {key} was deleted behind Vigil's back (last audited in event {seq})"
+                f"{kind} {ident} was deleted behind Vigil's back (last audited in event {seq})"
             )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vigil.errors import VigilError
@@ -35,7 +36,8 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise VigilError("body_too_large", f"the body exceeds {self.max_bytes} bytes")
+                # An HTTPException passes FastAPI's body parsing unchanged (others become 400).
+                raise HTTPException(413, f"the body exceeds {self.max_bytes} bytes")
             return message
 
         return wrapped

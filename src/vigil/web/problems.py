@@ -45,6 +45,19 @@ def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
+def _not_json(request: Request) -> bool:
+    """A write to the JSON API whose body is declared as something else (a form, text, none)."""
+    if _is_page(request) or request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if (
+        request.headers.get("content-length", "0") == "0"
+        and "transfer-encoding" not in request.headers
+    ):
+        return False  # no body at all: validation says which field is required
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return not (kind == "application/json" or kind.endswith("+json"))
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     """A pydantic location as a readable path: observations[3].observer.lat."""
     path = ""
@@ -78,6 +91,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if _not_json(request):
+            error = VigilError("unsupported_media_type", "send the body as application/json")
+            return problem_response(error, request.url.path)
         return problem_response(from_validation(exc), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)

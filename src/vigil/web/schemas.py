@@ -85,6 +85,7 @@ class ObservationOut(BaseModel):
 class ObservationBatch(BaseModel):
     """Up to 10,000 observations stored in one transaction: all or none."""
 
+    model_config = {"extra": "forbid"}
     observations: list[ObservationDraft]
 
 

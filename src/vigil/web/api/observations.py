@@ -51,7 +51,7 @@ def record_one(
     """Record one observation. A retry with the same client id and content answers 200."""
     with db.writing() as session:
         [done] = service.record_observations(
-            session, who, [draft], "api", ["body"], future_tolerance_s=cfg.future_tolerance_s
+            session, who, [draft], "api", [""], future_tolerance_s=cfg.future_tolerance_s
         )
         if not done.created:
             response.status_code = 200

@@ -5,12 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from vigil.domain.roles import ALL_ROLES, AUDITORS, INTERNAL
-from vigil.queries import audit as audit_q
-from vigil.queries.common import get_by
 from vigil.services import reference
 from vigil.services.access import Principal
+from vigil.services.audit_log import read_events
 from vigil.store.db import Database
-from vigil.store.tables import Party
 from vigil.web.deps import allow, database, public
 from vigil.web.schemas import (
     AuditEventOut,
@@ -30,8 +28,7 @@ def me(who: Principal = allow(ALL_ROLES), db: Database = Depends(database)) -> M
     party = None
     if who.party_id is not None:
         with db.reading() as session:
-            row = get_by(session, Party, id=who.party_id)
-            party = row.code if row else None
+            party = reference.party_code(session, who.party_id)
     return MeOut(username=who.username, role=who.role.value, party=party, csrf_token=who.csrf_token)
 
 
@@ -83,5 +80,5 @@ def list_audit(
 ) -> list[AuditEventOut]:
     """Audit events in order, optionally about one entity."""
     with db.reading() as session:
-        rows = audit_q.page(session, after_seq, limit, entity_type, entity_id)
+        rows = read_events(session, who, after_seq, limit, entity_type, entity_id)
         return [AuditEventOut.model_validate(r, from_attributes=True) for r in rows]

@@ -8,6 +8,7 @@
   const day = el.dataset.day;
   const map = L.map(el, { zoomSnap: 0.25, zoomControl: true });
   map.attributionControl.addAttribution("Demo geography, approximate");
+  map.createPane("posts").style.zIndex = 450; // posts stay visible above the rays from them
 
   // Draw order: base outlines first, the line of contact last, so nothing hides it.
   const ZONE_ORDER = ["outline", "area_of_responsibility", "withdrawal_zone", "corridor",
@@ -82,7 +83,7 @@
     const name = esc(n.en || Object.values(n)[0] || f.properties.code);
     const local = [n.az, n.hy].filter(Boolean).map(esc).join(" / ");
     const kind = f.properties.kind;
-    if (kind === "withdrawal_zone" || kind === "corridor" || kind === "outline") {
+    if (kind === "withdrawal_zone" || kind === "corridor") {
       layer.bindTooltip(`${name}`, { permanent: true, direction: "center",
         className: `zone-label zone-label-${kind}`, interactive: false });
     } else {
@@ -110,7 +111,7 @@
     return L.geoJSON(posts, {
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5.5, color: "#1d3557", weight: 2,
         fillColor: f.properties.kind === "observation_post" ? "#fff" : "#a8dadc", fillOpacity: 1,
-        className: "post-marker" }),
+        className: "post-marker", pane: "posts" }),
       onEachFeature: (f, layer) => layer.bindTooltip(
         `<b>${esc(f.properties.code)}</b> ${esc(f.properties.name)}`, { direction: "top" }),
     }).addTo(map);
