@@ -138,7 +138,7 @@ def _heard(rng: np.random.Generator, posts: list[PostSpec], post: np.ndarray) ->
     """Bearings inside each post's field of view, distances within its range."""
     frm = np.array([p.view_from for p in posts])[post]
     width = (np.array([p.view_to for p in posts])[post] - frm) % 360
-    bearing = np.round((frm + rng.random(len(post)) * width) % 360, 1)
+    bearing = np.round((frm + rng.random(len(post)) * width) % 360, 1) % 360
     reach = np.array([p.range_m for p in posts])[post]
     distance = np.round(np.clip(rng.lognormal(np.log(4000), 0.6, len(post)), 300, reach), -1)
     return bearing, distance

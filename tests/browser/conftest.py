@@ -15,9 +15,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,10 +46,10 @@ def chromium_executable() -> str:
     )
     if found:
         return found
-    reason = "browser leg skipped: Debian's chromium is not installed (apt-get install chromium)"
+    missing = "Debian's chromium is not installed (apt-get install chromium)"
     if os.environ.get("VIGIL_REQUIRE_ALL_LEGS"):
-        pytest.fail(f"VIGIL_REQUIRE_ALL_LEGS is set but {reason}")
-    pytest.skip(reason)
+        pytest.fail(f"VIGIL_REQUIRE_ALL_LEGS is set but {missing}")
+    pytest.skip(f"browser leg skipped: {missing}")
 
 
 def vigil_command() -> str:
@@ -103,7 +107,11 @@ def server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         [vigil_command(), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
     )
     try:
-        wait_for_port(port, proc)
+        try:
+            wait_for_port(port, proc)
+        except RuntimeError as e:
+            log.flush()
+            pytest.fail(f"{e}\n{(data / 'serve.log').read_text(errors='replace')}")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -116,7 +124,7 @@ def server(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[object]:
+def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless Chromium for the session."""
     from playwright.sync_api import sync_playwright
 
@@ -137,15 +145,18 @@ class Watch:
 
     def foreign(self) -> list[str]:
         """Requests that left this machine (the app must work offline)."""
-        hosts = [(u, urlsplit(u)) for u in self.requests]
-        return [u for u, p in hosts if p.scheme in ("http", "https", "ws", "wss")
-                and p.hostname not in LOCAL_HOSTS]
+        parsed = [(u, urlsplit(u)) for u in self.requests]
+        return [
+            u
+            for u, p in parsed
+            if p.scheme in ("http", "https", "ws", "wss") and p.hostname not in LOCAL_HOSTS
+        ]
 
 
 @pytest.fixture
-def watched(browser: object, server: str) -> Iterator[tuple[object, Watch]]:
+def watched(browser: Browser, server: str) -> Iterator[tuple[Page, Watch]]:
     """A fresh 1280x800 page whose requests and console errors are recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=server)  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=server)
     context.set_default_timeout(10_000)
     page = context.new_page()
     watch = Watch()

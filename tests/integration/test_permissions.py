@@ -19,14 +19,14 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from tests.conftest import OPERATOR, PASSWORD, Account
+from tests.factories import SQUARE, add_post, add_zone, observation
 
 from vigil.domain.roles import Role
 from vigil.services import accounts
 from vigil.services.access import sha256_hex
 from vigil.store.tables import ApiToken
 from vigil.web.deps import SESSION_COOKIE, Access
-from tests.conftest import OPERATOR, PASSWORD, Account
-from tests.factories import SQUARE, add_post, add_zone, observation
 
 PROBLEM = "application/problem+json"
 CALLERS: list[Role | None] = [None, *Role]
@@ -280,7 +280,9 @@ def test_party_liaison_sees_nothing_internal(
         e for e in endpoints(app) if e.roles is not None and Role.party_liaison not in e.roles
     ]
     assert {"/api/v1/observations", "/api/v1/audit", "/map"} <= {e.path for e in internal}
-    statuses = {f"{e.method} {e.path}": call(client, e, Role.party_liaison, world) for e in internal}
+    statuses = {
+        f"{e.method} {e.path}": call(client, e, Role.party_liaison, world) for e in internal
+    }
     assert {k: r.status_code for k, r in statuses.items() if r.status_code != 403} == {}
     me = client.get("/api/v1/me", headers=world["users"]["party_liaison"].headers)
     assert me.status_code == 200 and me.json()["party"] == "P1"

@@ -40,11 +40,16 @@ def fingerprints(session: Session, client_ids: Sequence[str]) -> dict[str, tuple
 
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert rows in one statement; returns their new ids in the same order."""
+    """Insert rows (distinct client ids) in a few statements; returns their new ids in order."""
     if not rows:
         return []
-    statement = insert(Observation).returning(Observation.id, sort_by_parameter_order=True)
-    return [r.id for r in session.execute(statement, list(rows))]
+    # Ids are matched by client id, not by RETURNING order: asking SQLAlchemy to sort by
+    # parameter order makes it insert one row per statement on SQLite. render_nulls gives
+    # every row the same columns, so the rows go out in large multi-row batches.
+    statement = insert(Observation).returning(Observation.client_id, Observation.id)
+    result = session.execute(statement, list(rows), execution_options={"render_nulls": True})
+    ids = {r.client_id: r.id for r in result}
+    return [ids[row["client_id"]] for row in rows]
 
 
 def by_ids(session: Session, ids: Sequence[int]) -> list[Observation]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -86,7 +87,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VigilError)
     async def vigil_error(request: Request, exc: VigilError) -> Response:
         if exc.code == "not_authenticated" and _is_page(request):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
         return problem_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)

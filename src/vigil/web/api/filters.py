@@ -34,6 +34,6 @@ def check_aware(name: str, value: datetime | None) -> datetime | None:
 
 BBOX = Query(None, description="minlon,minlat,maxlon,maxlat (WGS84)", max_length=200)
 FROM = Query(None, alias="from", description="Observed at or after (ISO 8601 with zone)")
-TO = Query(None, description="Observed before (ISO 8601 with zone)")
+TO = Query(None, alias="to", description="Observed before (ISO 8601 with zone)")
 LIMIT = Query(100, ge=1, le=1000, description="Items per page")
 CURSOR = Query(None, alias="cursor", max_length=200, description="next_cursor of the previous page")

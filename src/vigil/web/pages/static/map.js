@@ -108,8 +108,10 @@
   }
 
   function drawPosts(posts) {
+    const small = el.clientWidth < 600; // a phone: smaller rings so the rays stay visible
     return L.geoJSON(posts, {
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5.5, color: "#1d3557", weight: 2,
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: small ? 4 : 5.5, color: "#1d3557",
+        weight: small ? 1.5 : 2,
         fillColor: f.properties.kind === "observation_post" ? "#fff" : "#a8dadc", fillOpacity: 1,
         className: "post-marker", pane: "posts" }),
       onEachFeature: (f, layer) => layer.bindTooltip(
@@ -119,7 +121,9 @@
 
   function drawObservations(obs, start, layers) {
     return L.geoJSON(obs, {
-      style: (f) => ({ color: kindOf(f.properties.category).colour, weight: 1.75, opacity: 0.75,
+      // Leaflet applies `style` to points too, before drawing them: leave their look alone.
+      style: (f) => (f.geometry.type === "Point" ? { className: "observation-marker" } : {
+        color: kindOf(f.properties.category).colour, weight: 1.75, opacity: 0.75,
         dashArray: f.properties.has_distance ? null : "6 5", className: "observation-ray" }),
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, weight: 1.5, color: "#222",
         fillColor: kindOf(f.properties.category).colour, fillOpacity: 0.9,
@@ -132,10 +136,12 @@
     }).addTo(map);
   }
 
-  // Settlement names overlap when zoomed out: show the earlier-listed one, hide the other.
+  // Names overlap when zoomed out: settlements first (in gazetteer order), then districts;
+  // a name that would cover one already shown is hidden until the map is zoomed in.
   function declutter() {
     const shown = [];
-    for (const tip of el.querySelectorAll(".place-label, .zone-label")) {
+    const tips = [...el.querySelectorAll(".place-label"), ...el.querySelectorAll(".zone-label")];
+    for (const tip of tips) {
       tip.style.visibility = "";
       const r = tip.getBoundingClientRect();
       const clash = shown.some((s) => r.left < s.right && r.right > s.left &&

@@ -1,0 +1,141 @@
+"""`python -m benchmarks.run`: intake and query benchmarks on SQLite and PostgreSQL (`make bench`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from benchmarks.databases import DEFAULT_PG_ADMIN, pg_unreachable
+from benchmarks.intake import run_intake
+from benchmarks.query import run_query
+from benchmarks.report import machine, show, write_json
+
+RESULTS = Path(__file__).with_name("results") / "latest.json"
+err = Console(stderr=True)
+out = Console()
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; --quick shrinks the defaults for a smoke run."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="10,000 observations, 100,000 rows")
+    p.add_argument("--only", choices=("intake", "query"), help="run one benchmark only")
+    p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    p.add_argument("--observations", type=int, help="intake size (default 100,000)")
+    p.add_argument("--batch", type=int, nargs="+", default=[10_000, 1_000], help="batch sizes")
+    p.add_argument("--rows", type=int, help="rows loaded for the query benchmark (default 1,000,000)")
+    p.add_argument("--queries", type=int, default=500, help="timed queries per leg (≥ 200)")
+    p.add_argument("--limit", type=int, default=1000, help="page size asked for (API maximum 1000)")
+    p.add_argument("--seed", type=int, default=2020)
+    p.add_argument(
+        "--pg-url",
+        default=os.environ.get("VIGIL_BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN),
+        help="admin URL of a PostgreSQL server (benchmarks create and drop their databases)",
+    )
+    p.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
+    args = p.parse_args(argv)
+    args.observations = args.observations or (10_000 if args.quick else 100_000)
+    args.rows = args.rows or (100_000 if args.quick else 1_000_000)
+    return args
+
+
+def _kinds(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """Database kinds to run, and why any was skipped."""
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    skipped = []
+    if "postgresql" in kinds:
+        reason = pg_unreachable(args.pg_url)
+        if reason:
+            kinds.remove("postgresql")
+            skipped.append(f"postgresql leg skipped: {args.pg_url} unreachable ({reason})")
+            err.print(f"[yellow]{skipped[-1]}[/yellow]", highlight=False)
+    return kinds, skipped
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    )
+
+
+def run_all(args: argparse.Namespace, kinds: list[str], work: Path) -> list[dict[str, Any]]:
+    """Every selected benchmark on every reachable database kind."""
+    results: list[dict[str, Any]] = []
+    with _progress() as progress:
+        for kind in kinds:
+            if args.only in (None, "intake"):
+                for batch in args.batch:
+                    results.append(
+                        run_intake(
+                            kind, args.observations, batch, args.seed, work, args.pg_url, progress
+                        )
+                    )
+                    progress.console.print(_line(results[-1]), highlight=False)
+            if args.only in (None, "query"):
+                found = run_query(
+                    kind, args.rows, args.queries, args.limit, args.seed, work, args.pg_url, progress
+                )
+                results += found
+                for r in found:
+                    progress.console.print(_line(r), highlight=False)
+    return results
+
+
+def _line(r: dict[str, Any]) -> str:
+    """One finished measurement, as it completes."""
+    if r["benchmark"] == "intake":
+        return (
+            f"intake {r['db']} batch {r['batch']:,}: API {r['api_per_s']:,}/s, "
+            f"raw {r['raw_per_s']:,}/s, ratio {r['ratio']:.2f}"
+        )
+    return (
+        f"query {r['db']} {r['via']}: p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
+        f"p99 {r['p99_ms']:.1f} ms, median {r['rows_median']} rows"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print the tables, write the JSON; exit 0 even when a target is missed."""
+    args = parse(argv)
+    kinds, skipped = _kinds(args)
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="vigil-bench-") as work:
+        results = run_all(args, kinds, Path(work))
+    show(out, results)
+    document = {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])]),
+        "machine": machine(args.pg_url if "postgresql" in kinds else None),
+        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "skipped": skipped,
+        "results": results,
+    }
+    write_json(args.output, document)
+    out.print(f"results written to {args.output}", highlight=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
