@@ -40,6 +40,14 @@ def _pg_url(name: str) -> str:
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 (still real) at its lowest cost in-process: fixtures hash many passwords."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(1, 1024, 1))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite database with the taxonomy, copied for each test."""

@@ -51,6 +51,9 @@ def test_every_api_route_is_documented(tmp_path: Path) -> None:
     api = _text("api.md")
     routes = [r for r in api_routes(app) if r.path.startswith("/api/")]
     assert routes
-    missing = [f"{sorted(r.methods)} {r.path}" for r in routes
-               if not any(f"{m} {r.path}" in api for m in r.methods)]
+    missing = [
+        f"{sorted(r.methods)} {r.path}"
+        for r in routes
+        if not any(f"{m} {r.path}" in api for m in r.methods)
+    ]
     assert not missing, f"not in docs/api.md: {missing}"

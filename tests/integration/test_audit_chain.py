@@ -29,16 +29,6 @@ from vigil.store.tables import AuditEvent
 VIGIL = Path(sys.executable).parent / "vigil"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its lowest cost: the `users` fixture hashes seven passwords per test."""
-    from argon2 import PasswordHasher
-
-    from vigil.services import accounts
-
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(1, 1024, 1))
-
-
 def events(db: Database, after: int = 0) -> list[AuditEvent]:
     """Audit events after a sequence number, in order."""
     with db.reading() as session:

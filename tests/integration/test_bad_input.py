@@ -60,16 +60,6 @@ def assert_problem(r: httpx.Response, status: int, code: str, field: str | None 
     return body
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its lowest cost: the `users` fixture hashes seven passwords per test."""
-    from argon2 import PasswordHasher
-
-    from vigil.services import accounts
-
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(1, 1024, 1))
-
-
 @pytest.fixture
 def monitor(db: Database, users) -> dict[str, str]:
     """The monitor's auth headers, with post OP-T1 in place."""

@@ -32,7 +32,8 @@ def test_demo_loads_the_scenario(db) -> None:
     with db.reading() as session:
         assert {p.code for p in session.scalars(select(Party))} >= {"AZ", "AM"}
         assert [p.number for p in session.scalars(select(Provision).order_by(Provision.id))] == [
-            str(n) for n in range(1, 10)]
+            str(n) for n in range(1, 10)
+        ]
         kinds = [z.kind for z in session.scalars(select(Zone))]
         assert kinds.count("line_of_contact") == 1 and "corridor" in kinds
         assert kinds.count("withdrawal_zone") == 3
@@ -45,10 +46,14 @@ def test_demo_loads_the_scenario(db) -> None:
         assert _count(session, TruthLink) == summary.observations
         assert _count(session, User) == len(summary.accounts)
         first, last = session.execute(
-            select(func.min(Observation.observed_at), func.max(Observation.observed_at))).one()
+            select(func.min(Observation.observed_at), func.max(Observation.observed_at))
+        ).one()
         assert first >= START and (last - START).days < DAYS + 1
-        heard = session.scalar(select(func.count()).select_from(Observation).where(
-            Observation.bearing_deg.is_not(None)))
+        heard = session.scalar(
+            select(func.count())
+            .select_from(Observation)
+            .where(Observation.bearing_deg.is_not(None))
+        )
         assert heard > summary.observations / 2  # mostly explosions heard with a bearing
         assert verify(session).ok
 
@@ -58,8 +63,10 @@ def test_same_seed_same_observations() -> None:
     from vigil.domain.simulation_model import SimPost
     from vigil.services.demo import _draft
 
-    posts = [SimPost("A", "observation_post", 39.8, 46.8, 15000.0),
-             SimPost("B", "acoustic_sensor", 39.9, 46.9, 20000.0)]
+    posts = [
+        SimPost("A", "observation_post", 39.8, 46.8, 15000.0),
+        SimPost("B", "acoustic_sensor", 39.9, 46.9, 20000.0),
+    ]
     line = [(46.70, 39.70), (46.95, 40.05)]
     one = simulate(posts, line, START, 3, seed=5)
     two = simulate(posts, line, START, 3, seed=5)

@@ -9,8 +9,7 @@ from vigil.domain.geodesy import distance_m
 
 
 def _record(client, headers, bodies) -> list[int]:
-    done = client.post("/api/v1/observations/batch", json={"observations": bodies},
-                       headers=headers)
+    done = client.post("/api/v1/observations/batch", json={"observations": bodies}, headers=headers)
     assert done.status_code == 201, done.text
     return [i["observation"]["id"] for i in done.json()["items"]]
 
@@ -20,19 +19,37 @@ def test_incident_from_three_posts(db, users, client) -> None:
         for code in ("OP-T1", "OP-T2"):
             add_post(session, OPERATOR, code)
     monitor = users["monitor"].headers
-    ids = _record(client, monitor, [
-        observation(location={"lat": 39.70, "lon": 46.80, "error_m": 300}, bearing=None,
-                    distance=None, count=2),
-        observation(location={"lat": 39.71, "lon": 46.81, "error_m": 300}, bearing=None,
-                    distance=None, observed_at="2020-11-12T14:07:00Z", count=3),
-        observation(distance=None, observer={"kind": "post", "post": "OP-T2"},
-                    category="ceasefire_violation.explosion.mortar"),
-    ])
-    refused = client.post("/api/v1/incidents", json={"observation_ids": ids},
-                          headers=monitor)
+    ids = _record(
+        client,
+        monitor,
+        [
+            observation(
+                location={"lat": 39.70, "lon": 46.80, "error_m": 300},
+                bearing=None,
+                distance=None,
+                count=2,
+            ),
+            observation(
+                location={"lat": 39.71, "lon": 46.81, "error_m": 300},
+                bearing=None,
+                distance=None,
+                observed_at="2020-11-12T14:07:00Z",
+                count=3,
+            ),
+            observation(
+                distance=None,
+                observer={"kind": "post", "post": "OP-T2"},
+                category="ceasefire_violation.explosion.mortar",
+            ),
+        ],
+    )
+    refused = client.post("/api/v1/incidents", json={"observation_ids": ids}, headers=monitor)
     assert refused.status_code == 403
-    made = client.post("/api/v1/incidents", json={"observation_ids": ids, "summary": "shelling"},
-                       headers=users["analyst"].headers)
+    made = client.post(
+        "/api/v1/incidents",
+        json={"observation_ids": ids, "summary": "shelling"},
+        headers=users["analyst"].headers,
+    )
     assert made.status_code == 201, made.text
     inc = made.json()
     assert inc["status"] == "reported" and inc["attribution"] is None

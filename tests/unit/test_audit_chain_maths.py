@@ -8,9 +8,16 @@ from vigil.domain.audit_chain import GENESIS, EventContent, canonical, digest
 
 
 def _event(**changes: object) -> EventContent:
-    base = dict(seq=1, at="2020-11-10T00:00:00.000000Z", actor="monitor",
-                action="observation.record", entity_type="observation", entity_id="1",
-                before=None, after={"count": 3, "text": "Şuşa / Շուշի"})
+    base = dict(
+        seq=1,
+        at="2020-11-10T00:00:00.000000Z",
+        actor="monitor",
+        action="observation.record",
+        entity_type="observation",
+        entity_id="1",
+        before=None,
+        after={"count": 3, "text": "Şuşa / Շուշի"},
+    )
     base.update(changes)
     return EventContent(**base)  # type: ignore[arg-type]
 
@@ -29,7 +36,14 @@ def test_hash_is_deterministic_and_chained() -> None:
 
 def test_every_field_changes_the_hash() -> None:
     reference = _event().hash_with(GENESIS)
-    for change in ({"seq": 2}, {"at": "2020-11-10T00:00:00.000001Z"}, {"actor": "analyst"},
-                   {"action": "x"}, {"entity_type": "incident"}, {"entity_id": "2"},
-                   {"before": {}}, {"after": {"count": 4, "text": "Şuşa / Շուշի"}}):
+    for change in (
+        {"seq": 2},
+        {"at": "2020-11-10T00:00:00.000001Z"},
+        {"actor": "analyst"},
+        {"action": "x"},
+        {"entity_type": "incident"},
+        {"entity_id": "2"},
+        {"before": {}},
+        {"after": {"count": 4, "text": "Şuşa / Շուշի"}},
+    ):
         assert _event(**change).hash_with(GENESIS) != reference, change

@@ -12,23 +12,34 @@ from vigil.domain.incident import PointReport, estimate
 T0 = datetime(2020, 11, 12, 14, 0, tzinfo=UTC)
 
 
-def _report(lat: float | None, lon: float | None, error: float | None = 100.0, minutes: int = 0,
-            count: int = 1, category: str = "ceasefire_violation.explosion.artillery") -> PointReport:
+def _report(
+    lat: float | None,
+    lon: float | None,
+    error: float | None = 100.0,
+    minutes: int = 0,
+    count: int = 1,
+    category: str = "ceasefire_violation.explosion.artillery",
+) -> PointReport:
     return PointReport(lat, lon, error, T0 + timedelta(minutes=minutes), None, category, count)
 
 
 def test_one_report_gives_its_point_and_error_ellipse() -> None:
     est = estimate([_report(39.8, 46.75, error=200)])
     assert est.lat == pytest.approx(39.8) and est.lon == pytest.approx(46.75)
-    assert est.major_m == pytest.approx(200 * 5.991 ** 0.5, rel=1e-6)
+    assert est.major_m == pytest.approx(200 * 5.991**0.5, rel=1e-6)
     assert est.minor_m == pytest.approx(est.major_m)
 
 
 def test_spread_along_east_west_gives_east_west_ellipse() -> None:
     west = destination(39.8, 46.75, 270, 1000)
     east = destination(39.8, 46.75, 90, 1000)
-    est = estimate([_report(*west, error=10), _report(*east, error=10, minutes=3, count=5),
-                    _report(None, None, minutes=1, category="ceasefire_violation.explosion.mortar")])
+    est = estimate(
+        [
+            _report(*west, error=10),
+            _report(*east, error=10, minutes=3, count=5),
+            _report(None, None, minutes=1, category="ceasefire_violation.explosion.mortar"),
+        ]
+    )
     assert distance_m(est.lat or 0, est.lon or 0, 39.8, 46.75) < 5
     assert est.major_m > 5 * (est.minor_m or 1)
     assert est.angle_deg == pytest.approx(90, abs=1)

@@ -28,8 +28,11 @@ def _vigil_imports(path: Path) -> list[tuple[int, str]]:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vigil."):
             found.append((node.lineno, node.module.split(".")[1]))
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, a.name.split(".")[1]) for a in node.names
-                      if a.name.startswith("vigil.")]
+            found += [
+                (node.lineno, a.name.split(".")[1])
+                for a in node.names
+                if a.name.startswith("vigil.")
+            ]
     return found
 
 
@@ -40,8 +43,11 @@ def _modules() -> list[Path]:
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SRC)))
 def test_imports_go_down_the_layers(path: Path) -> None:
     layer = path.relative_to(SRC).parts[0]
-    wrong = [f"line {n}: vigil.{target}" for n, target in _vigil_imports(path)
-             if target not in ALLOWED[layer] | NEUTRAL]
+    wrong = [
+        f"line {n}: vigil.{target}"
+        for n, target in _vigil_imports(path)
+        if target not in ALLOWED[layer] | NEUTRAL
+    ]
     assert not wrong, f"{layer} may not import {wrong}"
 
 
@@ -63,5 +69,10 @@ def test_domain_does_no_io() -> None:
 
 def test_only_geodesy_uses_pyproj() -> None:
     users = [p.name for p in SRC.rglob("*.py") if "pyproj" in p.read_text(encoding="utf-8")]
-    assert set(users) <= {"geodesy.py", "simulation.py", "simulation_model.py",
-                          "simulation_observers.py", "build_zones.py"}, users
+    assert set(users) <= {
+        "geodesy.py",
+        "simulation.py",
+        "simulation_model.py",
+        "simulation_observers.py",
+        "build_zones.py",
+    }, users

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
-
 from tests.factories import observation
+
 from vigil.domain.geodesy import distance_m
 from vigil.domain.observation import ObservationDraft, estimated_point, too_far_in_future
 
@@ -20,19 +20,22 @@ def test_valid_draft_and_fingerprint() -> None:
     assert changed.fingerprint() != a.fingerprint()
 
 
-@pytest.mark.parametrize("change", [
-    {"observer": {"kind": "post", "post": "OP-1", "lat": 95, "lon": 46}},
-    {"observed_at": "2020-11-12T14:05:00"},  # no zone
-    {"bearing": {"deg": 360}},
-    {"bearing": None, "location": None},
-    {"bearing": None, "distance": {"m": 100}},
-    {"count": 0},
-    {"grade": {"reliability": "G", "credibility": "1"}},
-    {"client_id": "has space"},
-    {"surprise": 1},
-    {"observer": {"kind": "patrol"}},  # a patrol must say where it was
-    {"observed_to": "2020-11-12T14:00:00Z"},  # before observed_at
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"observer": {"kind": "post", "post": "OP-1", "lat": 95, "lon": 46}},
+        {"observed_at": "2020-11-12T14:05:00"},  # no zone
+        {"bearing": {"deg": 360}},
+        {"bearing": None, "location": None},
+        {"bearing": None, "distance": {"m": 100}},
+        {"count": 0},
+        {"grade": {"reliability": "G", "credibility": "1"}},
+        {"client_id": "has space"},
+        {"surprise": 1},
+        {"observer": {"kind": "patrol"}},  # a patrol must say where it was
+        {"observed_to": "2020-11-12T14:00:00Z"},  # before observed_at
+    ],
+)
 def test_refused(change: dict) -> None:
     with pytest.raises(ValidationError):
         ObservationDraft.model_validate(observation(**change))

@@ -68,3 +68,26 @@ def create(
         secret = accounts.create_token(session, cli_operator().actor, name, label)
     out.print(f"token for {name} (store it now, it is not shown again):", highlight=False)
     print(secret)
+
+
+@token_app.command("list")
+@clear_errors
+def list_tokens(name: str = typer.Argument(..., help="The user whose tokens to list.")) -> None:
+    """List a user's tokens: id, label, created, revoked (never the secrets)."""
+    db = open_database()
+    table = Table("id", "label", "created", "revoked")
+    with db.reading() as session:
+        for t in accounts.list_tokens(session, name):
+            revoked = t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else ""
+            table.add_row(str(t.id), t.label, t.created_at.isoformat(timespec="seconds"), revoked)
+    out.print(table)
+
+
+@token_app.command("revoke")
+@clear_errors
+def revoke(token_id: int = typer.Argument(..., help="Token id, from `vigil token list`.")) -> None:
+    """Revoke a token: it stops working at once."""
+    db = open_database()
+    with db.writing() as session:
+        accounts.revoke_token(session, cli_operator().actor, token_id)
+    out.print(f"token {token_id} revoked")

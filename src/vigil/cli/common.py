@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import getpass
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from vigil.config import get_settings
 from vigil.errors import VigilError
@@ -26,7 +30,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def open_database(migrated: bool = True) -> Database:
     """The configured database; commands other than init need it set up first."""
-    db = Database(get_settings().effective_database_url)
+    url = make_url(get_settings().effective_database_url)
+    missing = url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file()
+    if migrated and missing:
+        fail(f"no database at {url.database}: run `vigil init` (or set VIGIL_DATA_DIR)")
+    db = Database(url.render_as_string(hide_password=False))
     if migrated and not is_current(db.engine):
         fail("the database is not set up (or is older than this Vigil): run `vigil init`")
     return db
@@ -59,6 +67,13 @@ def clear_errors(func: F) -> F:
             fail("\n".join(lines))
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
+        except SQLAlchemyError as exc:
+            fail(f"database error, nothing was written: {str(exc).splitlines()[0]}")
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the promise: a message, never a traceback
+            logging.getLogger("vigil.cli").debug("unexpected error", exc_info=True)
+            fail(f"unexpected error, nothing was written: {type(exc).__name__}: {exc}")
 
     return wrapper  # type: ignore[return-value]
 

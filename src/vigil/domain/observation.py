@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from vigil.domain.admiralty import Credibility, Reliability
 from vigil.domain.audit_chain import digest
@@ -94,14 +102,25 @@ class ObservationDraft(Strict):
     text: str = Field("", max_length=10_000)
     grade: Grade = Grade()
 
+    @field_validator("observed_to")
+    @classmethod
+    def _period(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("observed_at")
+        if value is not None and start is not None and value < start:
+            raise ValueError("observed_to is before observed_at")
+        return value
+
+    @field_validator("distance")
+    @classmethod
+    def _along_bearing(cls, value: Distance | None, info: ValidationInfo) -> Distance | None:
+        if value is not None and "bearing" in info.data and info.data["bearing"] is None:
+            raise ValueError("a distance needs a bearing")
+        return value
+
     @model_validator(mode="after")
     def _where(self) -> ObservationDraft:
         if self.location is None and self.bearing is None:
             raise ValueError("give a location, or a bearing (and distance) from the observer")
-        if self.distance is not None and self.bearing is None:
-            raise ValueError("a distance needs a bearing")
-        if self.observed_to is not None and self.observed_to < self.observed_at:
-            raise ValueError("observed_to is before observed_at")
         return self
 
     def fingerprint(self) -> str:

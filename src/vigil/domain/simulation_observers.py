@@ -137,7 +137,7 @@ def _report(
         category=category,
         weapon_class=weapon,
         count=count,
-        bearing_deg=round(bearing, 1),
+        bearing_deg=round(bearing, 1) % 360.0,  # 359.96 rounds to 360.0: north is 0
         bearing_error_deg=sigma,
         distance_m=distance,
         distance_error_m=distance_error,

@@ -21,6 +21,13 @@ def users(session: Session) -> Sequence[User]:
     return session.scalars(select(User).order_by(User.username)).all()
 
 
+def tokens_of(session: Session, user_id: int) -> Sequence[ApiToken]:
+    """A user's tokens, oldest first."""
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    ).all()
+
+
 def token_owner(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
     """The live token with this hash and its user, or None."""
     row = session.execute(

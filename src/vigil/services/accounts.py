@@ -118,6 +118,27 @@ def create_token(session: Session, actor: str, username: str, label: str = "") -
     return secret
 
 
+def list_tokens(session: Session, username: str) -> Sequence[ApiToken]:
+    """A user's tokens (live and revoked), oldest first; never the secrets."""
+    user = accounts_q.user_by_name(session, username)
+    if user is None:
+        raise VigilError("not_found", f"no user {username!r}")
+    return accounts_q.tokens_of(session, user.id)
+
+
+def revoke_token(session: Session, actor: str, token_id: int) -> ApiToken:
+    """Stop a token from working at once; the row stays for the record."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise VigilError("not_found", f"no token {token_id}")
+    if token.revoked_at is None:
+        before = row_values(token)
+        token.revoked_at = datetime.now(UTC)
+        session.flush()
+        Auditor(session, actor).changed("token.revoke", token, before)
+    return token
+
+
 @dataclass(frozen=True)
 class Login:
     """A new browser session: the cookie value (secret) and its CSRF token."""

@@ -76,7 +76,9 @@ def record_batch(
         )
         names = _names(session)
     items = [
-        BatchItemOut(created=d.created, observation=ObservationOut.of(d.values, *names))
+        BatchItemOut.model_construct(
+            created=d.created, observation=ObservationOut.of(d.values, *names)
+        )
         for d in done
     ]
     created = sum(1 for d in done if d.created)
