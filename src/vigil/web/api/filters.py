@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import Query
 
 from vigil.errors import invalid
+from vigil.web import cursor
 
 
 def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
@@ -37,3 +39,37 @@ FROM = Query(None, alias="from", description="Observed at or after (ISO 8601 wit
 TO = Query(None, alias="to", description="Observed before (ISO 8601 with zone)")
 LIMIT = Query(100, ge=1, le=1000, description="Items per page")
 CURSOR = Query(None, alias="cursor", max_length=200, description="next_cursor of the previous page")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The filters and paging every time-ordered list takes, parsed and checked."""
+
+    bbox: tuple[float, float, float, float] | None
+    time_from: datetime | None
+    time_to: datetime | None
+    category: str | None
+    status: str | None
+    limit: int
+    after: tuple[datetime, int] | None
+
+
+def list_query(
+    bbox: str | None = BBOX,
+    time_from: datetime | None = FROM,
+    time_to: datetime | None = TO,
+    category: str | None = Query(None, max_length=100, description="Code; descendants match"),
+    status: str | None = Query(None, max_length=16),
+    limit: int = LIMIT,
+    after: str | None = CURSOR,
+) -> ListQuery:
+    """Depend on this for bbox, from, to, category, status, limit and cursor."""
+    return ListQuery(
+        parse_bbox(bbox),
+        check_aware("from", time_from),
+        check_aware("to", time_to),
+        category,
+        status,
+        limit,
+        cursor.decode(after),
+    )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +14,7 @@ from vigil.services.access import Principal
 from vigil.store.db import Database
 from vigil.store.tables import Incident, Party
 from vigil.web import cursor
-from vigil.web.api.filters import BBOX, CURSOR, FROM, LIMIT, TO, check_aware, parse_bbox
+from vigil.web.api.filters import ListQuery, list_query
 from vigil.web.deps import allow, database
 from vigil.web.schemas import IncidentOut, IncidentPage
 
@@ -52,28 +50,16 @@ def create_incident(
 
 @router.get("", response_model=IncidentPage)
 def list_incidents(
-    bbox: str | None = BBOX,
-    time_from: datetime | None = FROM,
-    time_to: datetime | None = TO,
-    category: str | None = Query(None, max_length=100),
-    status: str | None = Query(None, max_length=16),
-    limit: int = LIMIT,
-    after: str | None = CURSOR,
+    q: ListQuery = Depends(list_query),
     who: Principal = allow(INTERNAL),
     db: Database = Depends(database),
 ) -> IncidentPage:
     """Incidents in time order, each with its observations' ids and client ids."""
-    f = incidents_q.IncidentFilter(
-        bbox=parse_bbox(bbox),
-        time_from=check_aware("from", time_from),
-        time_to=check_aware("to", time_to),
-        category=category,
-        status=status,
-    )
+    f = incidents_q.IncidentFilter(q.bbox, q.time_from, q.time_to, q.category, q.status)
     with db.reading() as session:
-        rows = list(service.list_incidents(session, who, f, cursor.decode(after), limit))
+        rows = list(service.list_incidents(session, who, f, q.after, q.limit))
         items = _out(session, rows)
-        nxt = cursor.encode(rows[-1].started_at, rows[-1].id) if len(rows) == limit else None
+        nxt = cursor.encode(rows[-1].started_at, rows[-1].id) if len(rows) == q.limit else None
     return IncidentPage(items=items, next_cursor=nxt)
 
 

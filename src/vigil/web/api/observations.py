@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
@@ -18,7 +16,7 @@ from vigil.services.access import Principal
 from vigil.store.db import Database
 from vigil.store.snapshots import row_values
 from vigil.web import cursor
-from vigil.web.api.filters import BBOX, CURSOR, FROM, LIMIT, TO, check_aware, parse_bbox
+from vigil.web.api.filters import ListQuery, list_query
 from vigil.web.deps import allow, database, settings
 from vigil.web.schemas import (
     BatchItemOut,
@@ -87,31 +85,20 @@ def record_batch(
 
 @router.get("", response_model=ObservationPage)
 def list_observations(
-    bbox: str | None = BBOX,
-    time_from: datetime | None = FROM,
-    time_to: datetime | None = TO,
-    category: str | None = Query(None, max_length=100, description="Code; descendants match"),
+    q: ListQuery = Depends(list_query),
     observer: str | None = Query(None, max_length=200, description="Post code or observer name"),
-    status: str | None = Query(None, max_length=16),
-    limit: int = LIMIT,
-    after: str | None = CURSOR,
     who: Principal = allow(INTERNAL),
     db: Database = Depends(database),
 ) -> ObservationPage:
     """Observations in time order, filtered; follow next_cursor for more."""
     f = obs_q.ObservationFilter(
-        bbox=parse_bbox(bbox),
-        time_from=check_aware("from", time_from),
-        time_to=check_aware("to", time_to),
-        category=category,
-        observer=observer,
-        status=status,
+        q.bbox, q.time_from, q.time_to, q.category, observer=observer, status=q.status
     )
     with db.reading() as session:
-        rows = service.list_observations(session, who, f, cursor.decode(after), limit)
+        rows = service.list_observations(session, who, f, q.after, q.limit)
         names = _names(session)
         items = [ObservationOut.of(row_values(r), *names) for r in rows]
-        nxt = cursor.encode(rows[-1].observed_at, rows[-1].id) if len(rows) == limit else None
+        nxt = cursor.encode(rows[-1].observed_at, rows[-1].id) if len(rows) == q.limit else None
     return ObservationPage(items=items, next_cursor=nxt)
 
 
