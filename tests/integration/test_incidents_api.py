@@ -11,7 +11,7 @@ from vigil.domain.geodesy import distance_m
 def _record(client, headers, bodies) -> list[int]:
     done = client.post("/api/v1/observations/batch", json={"observations": bodies}, headers=headers)
     assert done.status_code == 201, done.text
-    return [i["observation"]["id"] for i in done.json()["items"]]
+    return [i["id"] for i in done.json()["items"]]
 
 
 def test_incident_from_three_posts(db, users, client) -> None:

@@ -16,7 +16,7 @@ def _event(**changes: object) -> EventContent:
         entity_type="observation",
         entity_id="1",
         before=None,
-        after={"count": 3, "text": "Şuşa / Շուշի"},
+        after='{"count":3,"text":"Şuşa / Շուշի"}',
     )
     base.update(changes)
     return EventContent(**base)  # type: ignore[arg-type]
@@ -43,7 +43,27 @@ def test_every_field_changes_the_hash() -> None:
         {"action": "x"},
         {"entity_type": "incident"},
         {"entity_id": "2"},
-        {"before": {}},
-        {"after": {"count": 4, "text": "Şuşa / Շուշի"}},
+        {"before": "{}"},
+        {"after": '{"count":4,"text":"Şuşa / Շուշի"}'},
+        {"after": '{"text":"Şuşa / Շուշի","count":3}'},  # same meaning, other bytes
     ):
         assert _event(**change).hash_with(GENESIS) != reference, change
+
+
+def test_hash_covers_the_stored_text_inside_the_event() -> None:
+    """The stored JSON is hashed as it is: the hash equals that of the whole event's JSON."""
+    event = _event()
+    whole = canonical(
+        {
+            "seq": 1,
+            "at": event.at,
+            "actor": "monitor",
+            "action": "observation.record",
+            "entity_type": "observation",
+            "entity_id": "1",
+            "before": None,
+            "after": {"count": 3, "text": "Şuşa / Շուշի"},
+            "prev": GENESIS,
+        }
+    )
+    assert event.hash_with(GENESIS) == hashlib.sha256(whole).hexdigest()

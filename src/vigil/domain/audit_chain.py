@@ -12,7 +12,7 @@ GENESIS = "0" * 64
 
 
 def canonical(value: Any) -> bytes:
-    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8 (the same on every machine)."""
+    """Deterministic JSON bytes: sorted keys, no spaces, UTF-8, RFC 3339 times."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
@@ -21,9 +21,16 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()
 
 
+def _fragment(text: str | None) -> orjson.Fragment | None:
+    return None if text is None else orjson.Fragment(text.encode())
+
+
 @dataclass(frozen=True)
 class EventContent:
-    """What an audit event says; its hash covers all of it and the previous hash."""
+    """What an audit event says; `before` and `after` are canonical JSON text, as stored.
+
+    The hash covers every field and the previous hash, byte for byte as stored, so any
+    change to a stored event, even one that keeps the JSON's meaning, breaks the chain."""
 
     seq: int
     at: str
@@ -31,8 +38,8 @@ class EventContent:
     action: str
     entity_type: str
     entity_id: str
-    before: Any
-    after: Any
+    before: str | None
+    after: str | None
 
     def hash_with(self, prev_hash: str) -> str:
         """The event's hash, chained to the previous event's hash."""
@@ -43,8 +50,8 @@ class EventContent:
             "action": self.action,
             "entity_type": self.entity_type,
             "entity_id": self.entity_id,
-            "before": self.before,
-            "after": self.after,
+            "before": _fragment(self.before),
+            "after": _fragment(self.after),
             "prev": prev_hash,
         }
-        return digest(body)
+        return hashlib.sha256(canonical(body)).hexdigest()

@@ -30,9 +30,9 @@ def head(session: Session) -> tuple[int, str]:
 
 
 def append(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Insert events (already hashed) in one statement."""
+    """Insert events (already hashed) in one Core statement (no ORM work per row)."""
     if events:
-        session.execute(insert(AuditEvent), list(events))
+        session.execute(insert(AuditEvent.__table__), list(events))
 
 
 def iter_all(session: Session, chunk: int = 5000) -> Iterator[AuditEvent]:

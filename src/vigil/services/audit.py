@@ -33,7 +33,11 @@ class Auditor:
 
     def _event(self, action: str, kind: str, key: str, before: Any, after: Any) -> dict[str, Any]:
         seq, prev = self._next()
-        content = EventContent(seq + 1, self.at, self.actor, action, kind, key, before, after)
+        before_text = None if before is None else canonical(before).decode()
+        after_text = None if after is None else canonical(after).decode()
+        content = EventContent(
+            seq + 1, self.at, self.actor, action, kind, key, before_text, after_text
+        )
         digest = content.hash_with(prev)
         self._head = (seq + 1, digest)
         return {
@@ -43,8 +47,8 @@ class Auditor:
             "action": action,
             "entity_type": kind,
             "entity_id": key,
-            "before": None if before is None else canonical(before).decode(),
-            "after": None if after is None else canonical(after).decode(),
+            "before": before_text,
+            "after": after_text,
             "prev_hash": prev,
             "hash": digest,
         }

@@ -202,7 +202,7 @@ def list_observations(
     f: obs_q.ObservationFilter,
     after: tuple[datetime, int] | None,
     limit: int,
-) -> Sequence[Observation]:
-    """A page of observations, for internal roles."""
+) -> list[dict[str, Any]]:
+    """A page of observations (column values), for internal roles."""
     require(who, INTERNAL)
-    return obs_q.page(session, f, after, limit)
+    return obs_q.page_values(session, f, after, limit)

@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.domain.audit_chain import GENESIS, EventContent, digest
+from vigil.domain.audit_chain import GENESIS, EventContent, canonical, digest
 from vigil.queries import audit as audit_q
 from vigil.store.snapshots import entity_id, entity_type, row_values, snapshot
 from vigil.store.tables import AuditEvent, audited_tables
@@ -71,8 +71,6 @@ def _check_link(event: AuditEvent, prev: str, expected_seq: int, verdict: Verdic
         verdict.add(
             f"audit chain broken at event {event.seq}: it does not link to event {event.seq - 1}"
         )
-    before = orjson.loads(event.before) if event.before is not None else None
-    after = orjson.loads(event.after) if event.after is not None else None
     content = EventContent(
         event.seq,
         event.at,
@@ -80,8 +78,8 @@ def _check_link(event: AuditEvent, prev: str, expected_seq: int, verdict: Verdic
         event.action,
         event.entity_type,
         event.entity_id,
-        before,
-        after,
+        event.before,
+        event.after,
     )
     if content.hash_with(event.prev_hash) != event.hash:
         verdict.add(
@@ -127,9 +125,10 @@ def _describe_edit(session: Session, kind: str, key: str, seq: int, current: dic
     """Name the fields whose stored value differs from the audited one."""
     event = session.get(AuditEvent, seq)
     audited = orjson.loads(event.after) if event and event.after else {}
+    now = orjson.loads(canonical(current))  # the table's values as the log would hold them
     fields = [
-        f"{name}: table has {current.get(name)!r}, audit event {seq} has {audited.get(name)!r}"
-        for name in sorted(set(current) | set(audited))
-        if current.get(name) != audited.get(name)
+        f"{name}: table has {now.get(name)!r}, audit event {seq} has {audited.get(name)!r}"
+        for name in sorted(set(now) | set(audited))
+        if now.get(name) != audited.get(name)
     ]
     return f"{kind} {key} was edited outside Vigil ({'; '.join(fields)})"

@@ -39,7 +39,16 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No server-side prepared statements: a generic plan made while a table was small
+    # (a sequential scan with a linear IN list) sticks to a long-lived connection and made
+    # idempotency look-ups grow with the table. It also keeps PgBouncer usable.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"prepare_threshold": None},
+    )
 
 
 class Database:

@@ -90,10 +90,12 @@ class ObservationBatch(BaseModel):
 
 
 class BatchItemOut(BaseModel):
-    """One item of a batch answer: the stored record, and whether this request created it."""
+    """One item of a batch answer: its client id, its stored id, and whether this request
+    created it (false: stored before with identical content). GET it for the full record."""
 
+    client_id: str
+    id: int
     created: bool
-    observation: ObservationOut
 
 
 class BatchOut(BaseModel):

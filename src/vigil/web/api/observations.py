@@ -72,10 +72,9 @@ def record_batch(
         done = service.record_observations(
             session, who, drafts, "api", labels, future_tolerance_s=cfg.future_tolerance_s
         )
-        names = _names(session)
     items = [
         BatchItemOut.model_construct(
-            created=d.created, observation=ObservationOut.of(d.values, *names)
+            client_id=d.values["client_id"], id=d.values["id"], created=d.created
         )
         for d in done
     ]
@@ -97,8 +96,8 @@ def list_observations(
     with db.reading() as session:
         rows = service.list_observations(session, who, f, q.after, q.limit)
         names = _names(session)
-        items = [ObservationOut.of(row_values(r), *names) for r in rows]
-        nxt = cursor.encode(rows[-1].observed_at, rows[-1].id) if len(rows) == q.limit else None
+    items = [ObservationOut.of(r, *names) for r in rows]
+    nxt = cursor.encode(rows[-1]["observed_at"], rows[-1]["id"]) if len(rows) == q.limit else None
     return ObservationPage(items=items, next_cursor=nxt)
 
 
