@@ -1,4 +1,4 @@
-"""Fresh databases for each measurement: a SQLite file, or a PostgreSQL database created and dropped."""
+"""A fresh database per measurement: a SQLite file, or a PostgreSQL database made and dropped."""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
-"""Intake: observations POSTed in batches to a real server, against a raw Core insert of the same rows.
+"""Intake: observations POSTed in batches to a real server, against a raw insert of the same rows.
 
 The API leg is what a sensor gateway sees: HTTP over loopback, JSON, validation, idempotency
 look-ups, the fingerprint, one audit event per observation, one transaction per batch. The
 baseline inserts the very rows the API stored into a fresh database of the same kind with
-SQLAlchemy Core executemany, one transaction per batch of the same size, and nothing else.
+SQLAlchemy Core executemany, one transaction per batch of the same size, and nothing else
+(SQLAlchemy's default engine; on SQLite with Vigil's WAL and synchronous=FULL, so that both
+legs promise the same durability).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import httpx
 import numpy as np
 import orjson
 from rich.progress import Progress
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, create_engine, func, insert, select
 
 from benchmarks.databases import add_posts, fresh_database, ids
 from benchmarks.records import drafts
@@ -29,19 +31,23 @@ from vigil.store.tables import AuditEvent, Observation, Post, User
 TARGET_PER_S = 5000.0  # on SQLite
 TARGET_RATIO = 0.3
 USER = "monitor1"
+WARM = 100  # observations sent (and raw-inserted) untimed first: a server in use is warm
 
 
 def _bodies(n: int, batch: int, seed: int, posts: list[PostSpec]) -> list[bytes]:
-    """The request bodies, encoded before the clock starts (the client's work is not measured)."""
+    """The warm-up body, then the request bodies, all encoded before the clock starts."""
+    warm = sample(np.random.default_rng(seed + 1000), WARM, posts)
     s = sample(np.random.default_rng(seed), n, posts)
-    return [
+    return [orjson.dumps({"observations": drafts(warm, posts, "warm", 0, WARM)})] + [
         orjson.dumps({"observations": drafts(s, posts, f"b{batch}", i, min(i + batch, n))})
         for i in range(0, n, batch)
     ]
 
 
-def _post_all(base: str, token: str, bodies: list[bytes], progress: Progress, label: str) -> list[float]:
-    """POST every batch in turn over one keep-alive connection; seconds per request."""
+def _post_all(
+    base: str, token: str, bodies: list[bytes], progress: Progress, label: str
+) -> list[float]:
+    """POST every batch in turn over one keep-alive connection; seconds per timed request."""
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     seconds: list[float] = []
     task = progress.add_task(label, total=len(bodies))
@@ -54,7 +60,7 @@ def _post_all(base: str, token: str, bodies: list[bytes], progress: Progress, la
                 raise RuntimeError(f"batch refused: {response.status_code} {response.text[:500]}")
             progress.advance(task)
     progress.remove_task(task)
-    return seconds
+    return seconds[1:]
 
 
 def _check_stored(url: str, n: int) -> None:
@@ -77,7 +83,9 @@ def _stored_rows(url: str) -> list[dict[str, Any]]:
     with db.reading() as session:
         posts = {r.id: r.code for r in session.execute(select(Post.id, Post.code))}
         users = {r.id: r.username for r in session.execute(select(User.id, User.username))}
-        rows = [dict(r._mapping) for r in session.execute(select(*columns).order_by(Observation.id))]
+        rows = [
+            dict(r._mapping) for r in session.execute(select(*columns).order_by(Observation.id))
+        ]
     db.dispose()
     for r in rows:
         r["post_id"] = posts.get(r["post_id"])
@@ -85,27 +93,36 @@ def _stored_rows(url: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _raw_insert(url: str, rows: list[dict[str, Any]], batch: int, progress: Progress, label: str) -> float:
-    """Core executemany of the rows into a fresh, set-up database; seconds spent inserting."""
+def _raw_insert(
+    url: str, rows: list[dict[str, Any]], batch: int, progress: Progress, label: str
+) -> float:
+    """Core executemany of the rows into a fresh, set-up database; seconds spent on the timed."""
     post_ids, user_ids = ids(url)
     rows = [
         {**r, "post_id": post_ids.get(r["post_id"]), "submitted_by": user_ids[r["submitted_by"]]}
         for r in rows
     ]
-    db = Database(url)
+    engine = _baseline_engine(url)
     statement = insert(Observation.__table__)
-    task = progress.add_task(label, total=len(rows))
+    with engine.begin() as conn:  # the warm-up rows, untimed
+        conn.execute(statement, rows[:WARM])
+    task = progress.add_task(label, total=len(rows) - WARM)
     spent = 0.0
-    for start in range(0, len(rows), batch):
+    for start in range(WARM, len(rows), batch):
         chunk = rows[start : start + batch]
         begun = time.perf_counter()
-        with db.engine.begin() as conn:
+        with engine.begin() as conn:
             conn.execute(statement, chunk)
         spent += time.perf_counter() - begun
         progress.advance(task, len(chunk))
     progress.remove_task(task)
-    db.dispose()
+    engine.dispose()
     return spent
+
+
+def _baseline_engine(url: str) -> Engine:
+    """SQLAlchemy's defaults, plus on SQLite the durability Vigil promises (WAL, FULL sync)."""
+    return Database(url).engine if url.startswith("sqlite") else create_engine(url)
 
 
 def run_intake(
@@ -120,21 +137,20 @@ def run_intake(
         add_posts(url, posts)
         with serving(env, work / f"serve-intake-{kind}-{batch}.log") as base:
             seconds = _post_all(base, token, bodies, progress, f"{kind}: API, batches of {batch:,}")
-        _check_stored(url, n)
+        _check_stored(url, n + WARM)
         rows = _stored_rows(url)
     with fresh_database(kind, work / "raw", pg_admin) as url:
         init_with_token(environment(url, work / "data"), USER, "monitor")
         add_posts(url, posts)
         raw = _raw_insert(url, rows, batch, progress, f"{kind}: raw insert, batches of {batch:,}")
-    return _summary(kind, n, batch, seconds, raw, sum(len(b) for b in bodies))
+    return _summary(kind, n, batch, seconds, raw, sum(len(b) for b in bodies[1:]))
 
 
 def _summary(
     kind: str, n: int, batch: int, seconds: list[float], raw: float, body_bytes: int
 ) -> dict[str, Any]:
     api = sum(seconds)
-    ratio = (n / api) / (n / raw)
-    meets = ratio >= TARGET_RATIO and (kind != "sqlite" or n / api >= TARGET_PER_S)
+    ratio = raw / api  # (n / api) / (n / raw)
     return {
         "benchmark": "intake",
         "db": kind,
@@ -148,8 +164,7 @@ def _summary(
         "raw_seconds": round(raw, 3),
         "raw_per_s": round(n / raw),
         "ratio": round(ratio, 3),
-        "target": f"≥ {TARGET_PER_S:,.0f}/s and ratio ≥ {TARGET_RATIO}"
-        if kind == "sqlite"
-        else f"ratio ≥ {TARGET_RATIO}",
-        "met": meets,
+        # The rate target is set for SQLite (the default); the ratio target for both.
+        "rate_met": n / api >= TARGET_PER_S if kind == "sqlite" else None,
+        "ratio_met": ratio >= TARGET_RATIO,
     }

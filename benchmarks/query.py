@@ -21,9 +21,9 @@ from sqlalchemy import insert, text
 
 from benchmarks.databases import add_posts, fresh_database, ids
 from benchmarks.records import day_start, rows
-from benchmarks.synthetic import DAYS, M_PER_DEG, REGION, demo_posts, sample
 from benchmarks.server import environment, init_with_token, serving
 from benchmarks.stats import latency_summary
+from benchmarks.synthetic import DAYS, M_PER_DEG, REGION, Sample, demo_posts, sample
 from vigil.queries import observations as obs_q
 from vigil.store.db import Database
 from vigil.store.tables import Observation
@@ -54,7 +54,9 @@ class Ask:
 
     def filter(self) -> obs_q.ObservationFilter:
         """The same query for the query layer."""
-        return obs_q.ObservationFilter(bbox=self.bbox, time_from=self.time_from, time_to=self.time_to)
+        return obs_q.ObservationFilter(
+            bbox=self.bbox, time_from=self.time_from, time_to=self.time_to
+        )
 
 
 def _asks(rng: np.random.Generator, hotspots: np.ndarray, n: int) -> list[Ask]:
@@ -74,8 +76,8 @@ def _asks(rng: np.random.Generator, hotspots: np.ndarray, n: int) -> list[Ask]:
     return asks
 
 
-def _bulk_load(url: str, n: int, seed: int, progress: Progress, label: str) -> tuple[float, np.ndarray]:
-    """Insert n synthetic rows in chunks; seconds taken, and where the rows are (for the asks)."""
+def _bulk_load(url: str, n: int, seed: int, progress: Progress, label: str) -> tuple[float, Sample]:
+    """Insert n synthetic rows in chunks, in arrival order; seconds taken, and the sample."""
     posts = demo_posts()
     post_ids, user_ids = ids(url)
     s = sample(np.random.default_rng(seed), n, posts)
@@ -91,7 +93,7 @@ def _bulk_load(url: str, n: int, seed: int, progress: Progress, label: str) -> t
     _settle(db)
     progress.remove_task(task)
     db.dispose()
-    return time.perf_counter() - begun, s.estimated
+    return time.perf_counter() - begun, s
 
 
 def _settle(db: Database) -> None:
@@ -101,8 +103,10 @@ def _settle(db: Database) -> None:
             conn.execute(text("VACUUM ANALYZE observation"))
 
 
-def _direct(url: str, asks: list[Ask], limit: int, progress: Progress, label: str) -> tuple[list[float], list[int]]:
-    """Each ask through vigil.queries.observations.page in its own read transaction."""
+def _direct(
+    url: str, asks: list[Ask], limit: int, progress: Progress, label: str
+) -> tuple[list[float], list[int]]:
+    """Each ask through the query the API list calls (page_values), in its own read transaction."""
     db = Database(url)
     seconds, counts = [], []
     task = progress.add_task(label, total=len(asks))
@@ -110,7 +114,7 @@ def _direct(url: str, asks: list[Ask], limit: int, progress: Progress, label: st
         f = ask.filter()
         begun = time.perf_counter()
         with db.reading() as session:
-            found = obs_q.page(session, f, None, limit)
+            found = obs_q.page_values(session, f, None, limit)
         seconds.append(time.perf_counter() - begun)
         counts.append(len(found))
         progress.advance(task)
@@ -119,11 +123,15 @@ def _direct(url: str, asks: list[Ask], limit: int, progress: Progress, label: st
     return seconds, counts
 
 
-def _api(base: str, token: str, asks: list[Ask], limit: int, progress: Progress, label: str) -> tuple[list[float], list[int]]:
+def _api(
+    base: str, token: str, asks: list[Ask], limit: int, progress: Progress, label: str
+) -> tuple[list[float], list[int]]:
     """Each ask as GET /api/v1/observations over one keep-alive connection."""
     seconds, counts = [], []
     task = progress.add_task(label, total=len(asks))
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
         for ask in asks:
             begun = time.perf_counter()
             response = client.get("/api/v1/observations", params=ask.params(limit))
@@ -136,25 +144,70 @@ def _api(base: str, token: str, asks: list[Ask], limit: int, progress: Progress,
     return seconds, counts
 
 
+def _matches(s: Sample, asks: list[Ask]) -> list[int]:
+    """How many rows each ask matches in all (before the page limit), counted in memory."""
+    day = s.seconds // 86400
+    lat, lon = s.estimated[:, 0], s.estimated[:, 1]
+    by_day = {d: np.flatnonzero(day == d) for d in range(DAYS)}
+    counts = []
+    for ask in asks:
+        rows = by_day[(ask.time_from - day_start(0)).days]
+        min_lon, min_lat, max_lon, max_lat = ask.bbox
+        inside = (lon[rows] >= min_lon) & (lon[rows] <= max_lon)
+        inside &= (lat[rows] >= min_lat) & (lat[rows] <= max_lat)
+        counts.append(int(inside.sum()))
+    return counts
+
+
+def _measure(
+    url: str, base: str, token: str, asks: list[Ask], limit: int, kind: str, progress: Progress
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both legs for one page size: the query layer (baseline), then the HTTP API."""
+    direct, direct_counts = _direct(
+        url, asks, limit, progress, f"{kind}: query layer, limit {limit}"
+    )
+    api, api_counts = _api(base, token, asks, limit, progress, f"{kind}: HTTP API, limit {limit}")
+    if api_counts != direct_counts:
+        raise RuntimeError("the API and the query layer returned different numbers of rows")
+    baseline = latency_summary(direct[WARMUP:], direct_counts[WARMUP:], limit)
+    measured = latency_summary(api[WARMUP:], api_counts[WARMUP:], limit)
+    return baseline, measured
+
+
 def run_query(
-    kind: str, n: int, queries: int, limit: int, seed: int, work: Path, pg_admin: str, progress: Progress
+    kind: str,
+    n: int,
+    queries: int,
+    limits: list[int],
+    seed: int,
+    work: Path,
+    pg_admin: str,
+    progress: Progress,
 ) -> list[dict[str, Any]]:
     """Load n rows into a fresh database, then time the same asks directly and through the API."""
+    results = []
     with fresh_database(kind, work / "query", pg_admin) as url:
         env = environment(url, work / "data")
         token = init_with_token(env, USER, "analyst")
         add_posts(url, demo_posts())
-        load_s, where = _bulk_load(url, n, seed, progress, f"{kind}: bulk load")
-        asks = _asks(np.random.default_rng(seed + 1), where, queries + WARMUP)
-        direct, direct_counts = _direct(url, asks, limit, progress, f"{kind}: query layer")
+        load_s, loaded = _bulk_load(url, n, seed, progress, f"{kind}: bulk load")
+        asks = _asks(np.random.default_rng(seed + 1), loaded.estimated, queries + WARMUP)
+        matches = np.array(_matches(loaded, asks[WARMUP:]))
         with serving(env, work / f"serve-query-{kind}.log") as base:
-            api, api_counts = _api(base, token, asks, limit, progress, f"{kind}: HTTP API")
-    if api_counts != direct_counts:
-        raise RuntimeError("the API and the query layer returned different numbers of rows")
-    common = {"benchmark": "query", "db": kind, "rows": n, "queries": queries, "limit": limit}
-    common["load_seconds"] = round(load_s, 1)
-    baseline = latency_summary(direct[WARMUP:], direct_counts[WARMUP:], limit)
-    measured = latency_summary(api[WARMUP:], api_counts[WARMUP:], limit)
+            for limit in limits:
+                baseline, measured = _measure(url, base, token, asks, limit, kind, progress)
+                common = {"benchmark": "query", "db": kind, "rows": n, "queries": queries}
+                common |= {"limit": limit, "load_seconds": round(load_s, 1)}
+                common |= {"matches_median": int(np.median(matches))}
+                common |= {"matches_p95": int(np.percentile(matches, 95))}
+                results += _rows_of(common, baseline, measured)
+    return results
+
+
+def _rows_of(
+    common: dict[str, Any], baseline: dict[str, Any], measured: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The baseline (query layer) and the measured (HTTP API) result rows."""
     return [
         {**common, "via": "query layer", **baseline, "met": baseline["p95_ms"] <= TARGET_P95_MS},
         {

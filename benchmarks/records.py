@@ -40,7 +40,13 @@ def _observer_draft(c: dict[str, list[Any]], i: int, posts: list[PostSpec]) -> d
     if c["kind"][i] == 2:
         lat, lon, err = c["observer"][i]
         name = f"Patrol {c['patrol'][i]:02d}"
-        return {"kind": "patrol", "name": name, "lat": round(lat, 5), "lon": round(lon, 5), "error_m": err}
+        return {
+            "kind": "patrol",
+            "name": name,
+            "lat": round(lat, 5),
+            "lon": round(lon, 5),
+            "error_m": err,
+        }
     return {"kind": "post", "post": posts[c["post"][i]].code}
 
 
@@ -56,7 +62,9 @@ def _where_draft(c: dict[str, list[Any]], i: int) -> dict[str, Any]:
     return out
 
 
-def _draft(c: dict[str, list[Any]], i: int, posts: list[PostSpec], client_id: str) -> dict[str, Any]:
+def _draft(
+    c: dict[str, list[Any]], i: int, posts: list[PostSpec], client_id: str
+) -> dict[str, Any]:
     """One observation as a sensor or app would POST it."""
     category, _, weapon = CATEGORY_MIX[c["category"][i]]
     rel, cred = c["grade"][i]
@@ -78,7 +86,9 @@ def _draft(c: dict[str, list[Any]], i: int, posts: list[PostSpec], client_id: st
     return draft
 
 
-def drafts(s: Sample, posts: list[PostSpec], prefix: str, start: int, stop: int) -> list[dict[str, Any]]:
+def drafts(
+    s: Sample, posts: list[PostSpec], prefix: str, start: int, stop: int
+) -> list[dict[str, Any]]:
     """Rows start..stop as JSON drafts with client ids PREFIX-0000000..."""
     c = _columns(s, start, stop)
     return [_draft(c, i, posts, f"{prefix}-{start + i:07d}") for i in range(stop - start)]
@@ -127,7 +137,12 @@ def _row_observer(
 
 
 def _row(
-    c: dict[str, list[Any]], i: int, posts: list[PostSpec], post_ids: dict[str, int], user_id: int, client_id: str
+    c: dict[str, list[Any]],
+    i: int,
+    posts: list[PostSpec],
+    post_ids: dict[str, int],
+    user_id: int,
+    client_id: str,
 ) -> dict[str, Any]:
     """One observation in its stored form (every column but the id)."""
     category, _, weapon = CATEGORY_MIX[c["category"][i]]
@@ -138,7 +153,7 @@ def _row(
         "fingerprint": stand_in_fingerprint(client_id),
         "channel": "api",
         "submitted_by": user_id,
-        "submitted_at": time_of(seconds + duration + 900),
+        "submitted_at": time_of(c["submitted"][i]),
         "observed_at": time_of(seconds),
         "observed_to": time_of(seconds + duration) if duration else None,
         "time_uncertainty_s": c["uncertainty"][i],
@@ -166,7 +181,8 @@ def rows(
     """Rows start..stop in stored form, for a bulk load that bypasses the service."""
     c = _columns(s, start, stop)
     return [
-        _row(c, i, posts, post_ids, user_id, f"{prefix}-{start + i:07d}") for i in range(stop - start)
+        _row(c, i, posts, post_ids, user_id, f"{prefix}-{start + i:07d}")
+        for i in range(stop - start)
     ]
 
 

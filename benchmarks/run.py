@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run`: intake and query benchmarks on SQLite and PostgreSQL (`make bench`)."""
+"""`python -m benchmarks.run` (`make bench`): intake and query benchmarks, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ from rich.progress import (
 from benchmarks.databases import DEFAULT_PG_ADMIN, pg_unreachable
 from benchmarks.intake import run_intake
 from benchmarks.query import run_query
-from benchmarks.report import machine, show, write_json
+from benchmarks.report import machine, show, source, write_json
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
 err = Console(stderr=True)
-out = Console()
+out = Console() if Console().is_terminal else Console(width=132)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -39,9 +39,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     p.add_argument("--observations", type=int, help="intake size (default 100,000)")
     p.add_argument("--batch", type=int, nargs="+", default=[10_000, 1_000], help="batch sizes")
-    p.add_argument("--rows", type=int, help="rows loaded for the query benchmark (default 1,000,000)")
+    p.add_argument(
+        "--rows", type=int, help="rows loaded for the query benchmark (default 1,000,000)"
+    )
     p.add_argument("--queries", type=int, default=500, help="timed queries per leg (≥ 200)")
-    p.add_argument("--limit", type=int, default=1000, help="page size asked for (API maximum 1000)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        nargs="+",
+        default=[100, 1000],
+        help="page sizes asked for (API default 100, maximum 1000)",
+    )
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument(
         "--pg-url",
@@ -94,7 +102,14 @@ def run_all(args: argparse.Namespace, kinds: list[str], work: Path) -> list[dict
                     progress.console.print(_line(results[-1]), highlight=False)
             if args.only in (None, "query"):
                 found = run_query(
-                    kind, args.rows, args.queries, args.limit, args.seed, work, args.pg_url, progress
+                    kind,
+                    args.rows,
+                    args.queries,
+                    args.limit,
+                    args.seed,
+                    work,
+                    args.pg_url,
+                    progress,
                 )
                 results += found
                 for r in found:
@@ -110,8 +125,8 @@ def _line(r: dict[str, Any]) -> str:
             f"raw {r['raw_per_s']:,}/s, ratio {r['ratio']:.2f}"
         )
     return (
-        f"query {r['db']} {r['via']}: p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, "
-        f"p99 {r['p99_ms']:.1f} ms, median {r['rows_median']} rows"
+        f"query {r['db']} limit {r['limit']} {r['via']}: p50 {r['p50_ms']:.1f} ms, "
+        f"p95 {r['p95_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, median {r['rows_median']} rows"
     )
 
 
@@ -120,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     kinds, skipped = _kinds(args)
     started = datetime.now(UTC)
+    info = machine(args.pg_url if "postgresql" in kinds else None)
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as work:
         results = run_all(args, kinds, Path(work))
     show(out, results)
@@ -127,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])]),
-        "machine": machine(args.pg_url if "postgresql" in kinds else None),
+        "source": source(),
+        "machine": info,
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "skipped": skipped,
         "results": results,

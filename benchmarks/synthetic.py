@@ -115,6 +115,7 @@ class Sample:
     estimated: np.ndarray  # (n, 2): lat, lon where the observed thing probably was
     seconds: np.ndarray  # since MONTH_START
     duration: np.ndarray  # 0: a moment; > 0: a period of activity
+    submitted: np.ndarray  # seconds since MONTH_START when it reached Vigil
     uncertainty: np.ndarray
     category: np.ndarray  # index into CATEGORY_MIX
     count: np.ndarray
@@ -188,8 +189,14 @@ def _when(rng: np.random.Generator, n: int) -> np.ndarray:
     return day * 86400 + hour * 3600 + rng.integers(0, 3600, n)
 
 
+def _lag(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Seconds from an observation's end to its arrival: mostly minutes, 5 % synced days later."""
+    offline = rng.random(n) < 0.05
+    return np.round(rng.exponential(1800, n) + offline * rng.uniform(0, 3 * 86400, n)).astype(int)
+
+
 def sample(rng: np.random.Generator, n: int, posts: list[PostSpec]) -> Sample:
-    """n realistic observations from a seeded generator."""
+    """n realistic observations from a seeded generator, in the order they arrive."""
     kind = rng.choice(3, n, p=KIND_WEIGHTS)
     post = rng.integers(0, len(posts), n)
     bearing, distance, observer, location, estimated = _where(rng, posts, kind, post)
@@ -197,7 +204,9 @@ def sample(rng: np.random.Generator, n: int, posts: list[PostSpec]) -> Sample:
     category = rng.choice(len(CATEGORY_MIX), n, p=weights / weights.sum())
     bursts = np.array([c.endswith("bursts") for c, _, _ in CATEGORY_MIX])[category]
     explosive = np.array([".explosion." in c for c, _, _ in CATEGORY_MIX])[category]
-    return Sample(
+    seconds = _when(rng, n)
+    duration = np.where(bursts, rng.integers(60, 1800, n), 0)
+    drawn = Sample(
         kind=kind,
         post=post,
         patrol=rng.integers(1, 60, n),
@@ -207,8 +216,9 @@ def sample(rng: np.random.Generator, n: int, posts: list[PostSpec]) -> Sample:
         observer=observer,
         location=location,
         estimated=estimated,
-        seconds=_when(rng, n),
-        duration=np.where(bursts, rng.integers(60, 1800, n), 0),
+        seconds=seconds,
+        duration=duration,
+        submitted=seconds + duration + _lag(rng, n),
         uncertainty=rng.choice([0.0, 60.0, 300.0, 900.0], n, p=[0.3, 0.4, 0.2, 0.1]),
         category=category,
         count=np.where(explosive | bursts, 1 + rng.poisson(2.5, n), 1),
@@ -219,6 +229,13 @@ def sample(rng: np.random.Generator, n: int, posts: list[PostSpec]) -> Sample:
             ]
         ),
     )
+    return arrival_order(drawn)
+
+
+def arrival_order(s: Sample) -> Sample:
+    """The sample sorted by arrival: a live database stores observations as they come in."""
+    order = np.argsort(s.submitted, kind="stable")
+    return Sample(**{name: getattr(s, name)[order] for name in s.__dataclass_fields__})
 
 
 def stand_in_fingerprint(client_id: str) -> str:

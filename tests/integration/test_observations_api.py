@@ -86,3 +86,27 @@ def test_cursor_pagination_visits_each_once(db, users, client) -> None:
             break
     assert sorted(seen) == sorted(o["client_id"] for o in items)
     assert len(seen) == len(set(seen))
+
+
+def test_time_and_category_filters(db, users, client) -> None:
+    _setup(db)
+    headers = users["monitor"].headers
+    day1 = observation(observed_at="2020-11-12T10:00:00Z")
+    day2 = observation(
+        observed_at="2020-11-13T10:00:00+04:00", category="weapons_forces.military_movement"
+    )
+    client.post("/api/v1/observations/batch", json={"observations": [day1, day2]}, headers=headers)
+
+    def ids(**params) -> list[str]:
+        page = client.get("/api/v1/observations", params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        return [o["client_id"] for o in page.json()["items"]]
+
+    assert ids(to="2020-11-13T00:00:00Z") == [day1["client_id"]]
+    assert ids(**{"from": "2020-11-13T00:00:00Z"}) == [day2["client_id"]]
+    assert ids(category="ceasefire_violation") == [day1["client_id"]]
+    assert ids(category="weapons_forces") == [day2["client_id"]]
+    assert ids(observer="OP-T1") == [day1["client_id"], day2["client_id"]]
+    assert ids(observer="OP-T9") == []
+    assert ids(bbox="46.0,39.0,47.0,40.0") == [day1["client_id"], day2["client_id"]]
+    assert ids(bbox="40.0,30.0,41.0,31.0") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -94,8 +95,12 @@ def serve(
     from vigil.web.app import create_app
 
     open_database()
+    app = create_app(get_settings())
+    # Everything loaded so far lives as long as the server: keep it out of the garbage
+    # collector's full passes, which otherwise walk it and stall long API pages.
+    gc.freeze()
     out.print(f"Vigil is at http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -39,15 +39,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # No server-side prepared statements: a generic plan made while a table was small
-    # (a sequential scan with a linear IN list) sticks to a long-lived connection and made
-    # idempotency look-ups grow with the table. It also keeps PgBouncer usable.
+    # Custom plans only: psycopg prepares repeated statements, and a generic plan made
+    # while a table was small (a sequential scan with a long IN list) would stick to a
+    # long-lived connection and make idempotency look-ups grow with the table.
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
-        connect_args={"prepare_threshold": None},
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
 
 
