@@ -7,6 +7,7 @@ that still wrote something half-way fails here.
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import subprocess
@@ -359,3 +360,21 @@ def test_cli_missing_file_is_a_clear_message(db, tmp_path: Path) -> None:
     done = run_cli(db, "zones", "import", str(tmp_path / "nope.geojson"))
     assert done.returncode != 0 and "nope.geojson" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_login_form_with_oversized_or_missing_fields_shows_the_form_again(db, client) -> None:
+    page = client.get("/login")
+    for form in (
+        {"username": "x" * 5000, "password": "pw"},
+        {"username": "", "password": ""},
+        {"username": "admin", "password": "p" * 5000},
+    ):
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert found
+        page = client.post(
+            "/login", data={**form, "csrf_token": found.group(1)}, follow_redirects=False
+        )
+        assert page.status_code == 400, page.text[:200]
+        assert "text/html" in page.headers["content-type"]
+        assert "at most 64 characters" in page.text
+        assert "vigil_session" not in page.cookies

@@ -56,3 +56,8 @@ def delete_session(session: Session, id_hash: str) -> None:
 def delete_sessions_of(session: Session, user_id: int) -> None:
     """End every web session of a user (when the account is disabled)."""
     session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def delete_expired_sessions(session: Session, now: datetime) -> None:
+    """Forget web sessions that have expired (done at each login, so the table stays small)."""
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))

@@ -158,6 +158,7 @@ def login(session: Session, username: str, password: str, hours: int) -> Login |
         return None
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    accounts_q.delete_expired_sessions(session, now)
     session.add(
         WebSession(
             id_hash=sha256_hex(cookie),

@@ -21,7 +21,13 @@ LOGIN_CSRF_COOKIE = "vigil_login_csrf"
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: a login link must not send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return "/map"
 
@@ -49,18 +55,21 @@ def login_form(
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
-    username: str = Form(..., max_length=64),
-    password: str = Form(..., max_length=1024),
-    csrf_token: str = Form("", max_length=100),
-    next: str = Form("/map", max_length=2000),
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/map"),
     who: Principal | None = public(),
     db: Database = Depends(database),
     cfg: Settings = Depends(settings),
 ) -> Response:
     """Check the password; on success set the session cookie and go on."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, "The form expired; please try again.", _safe_next(next), 403)
+    if not username or not password or len(username) > 64 or len(password) > 1024:
+        message = "Give a user name (at most 64 characters) and a password."
+        return _login_page(request, message, _safe_next(next), 400)
     with db.writing() as session:
         done = accounts.login(session, username.strip().lower(), password, cfg.session_hours)
     if done is None:
