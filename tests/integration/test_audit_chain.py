@@ -315,6 +315,22 @@ def test_verify_names_what_was_tampered(db, filled, tamper: Callable) -> None:
         assert phrase in output, f"{phrase!r} not in {output}"
 
 
+def test_deleted_row_is_not_hidden_by_a_reused_id(db, filled, users, client) -> None:
+    """Delete the newest observation behind Vigil's back, then record another: SQLite hands
+    out the freed id again, PostgreSQL a new one; either way verify names the deletion."""
+    last = filled["observations"][2]
+    _tamper(db, ("DELETE FROM observation WHERE id = :x", {"x": last}))
+    made = client.post("/api/v1/observations", json=observation(), headers=users["monitor"].headers)
+    assert made.status_code == 201, made.text
+    code, output = verify_in_process(db)
+    output = " ".join(output.split())
+    assert code == 1, output
+    if made.json()["id"] == last:
+        assert f"observation {last} was created again" in output, output
+    else:
+        assert f"observation {last} was deleted" in output, output
+
+
 def test_concurrent_writers_keep_one_chain(db, users) -> None:
     """Four writers, fifty transactions each: no fork, no duplicate seq, verify passes."""
     with db.writing() as session:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from vigil.domain.roles import Role
 from vigil.services import accounts
 from vigil.services.access import sha256_hex
 from vigil.store.tables import ApiToken
+from vigil.web.app import api_routes
 from vigil.web.deps import SESSION_COOKIE, Access
 
 PROBLEM = "application/problem+json"
@@ -50,20 +51,6 @@ class Endpoint:
         return self.roles is None or (role is not None and role in self.roles)
 
 
-def _route_contexts(app: FastAPI) -> Iterator[tuple[str, set[str], APIRoute]]:
-    """(full path, methods, APIRoute) for every API route, however FastAPI nests routers."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # older FastAPI: included routes are flattened into app.routes
-        for route in app.routes:
-            if isinstance(route, APIRoute):
-                yield route.path, set(route.methods), route
-        return
-    for ctx in iter_route_contexts(app.routes):
-        if isinstance(ctx.original_route, APIRoute):
-            yield str(ctx.path), set(ctx.methods or ()), ctx.original_route
-
-
 def _accesses(dependant: Any) -> list[Access]:
     """Every Access dependency of an endpoint, at any depth."""
     found = []
@@ -77,7 +64,7 @@ def _accesses(dependant: Any) -> list[Access]:
 def endpoints(app: FastAPI) -> list[Endpoint]:
     """Every (method, path) of the app with its declared roles."""
     out = []
-    for path, methods, route in _route_contexts(app):
+    for path, methods, route in api_routes(app):
         gates = _accesses(route.dependant)
         roles = gates[0].roles if gates else None
         for method in sorted(methods - {"HEAD", "OPTIONS"}):

@@ -69,10 +69,5 @@ def test_domain_does_no_io() -> None:
 
 def test_only_geodesy_uses_pyproj() -> None:
     users = [p.name for p in SRC.rglob("*.py") if "pyproj" in p.read_text(encoding="utf-8")]
-    assert set(users) <= {
-        "geodesy.py",
-        "simulation.py",
-        "simulation_model.py",
-        "simulation_observers.py",
-        "build_zones.py",
-    }, users
+    # build_zones.py is the offline generator of the demo's zone file, not run by Vigil.
+    assert set(users) <= {"geodesy.py", "build_zones.py"}, users

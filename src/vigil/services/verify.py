@@ -60,8 +60,21 @@ def _walk_chain(
         prev, expected_seq = event.hash, event.seq + 1
         after = orjson.loads(event.after) if event.after is not None else None
         key = (event.entity_type, event.entity_id)
+        _check_recreated(event, state.get(key), verdict)
         state[key] = (event.seq, None if after is None else digest(after))
     return state
+
+
+def _check_recreated(
+    event: AuditEvent, last: tuple[int, str | None] | None, verdict: Verdict
+) -> None:
+    """A row created under an id whose audited row still existed: that row was deleted
+    behind Vigil's back and its id reused, which would otherwise hide the deletion."""
+    if event.before is None and event.after is not None and last and last[1] is not None:
+        verdict.add(
+            f"{event.entity_type} {event.entity_id} was created again in event {event.seq}: "
+            f"the row audited in event {last[0]} was deleted behind Vigil's back"
+        )
 
 
 def _check_link(event: AuditEvent, prev: str, expected_seq: int, verdict: Verdict) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -63,14 +63,15 @@ def document_roles(routes: Sequence[BaseRoute]) -> None:
                 route.openapi_extra = {**(route.openapi_extra or {}), "x-vigil-roles": roles}
 
 
-def api_routes(app: FastAPI) -> list[APIRoute]:
-    """Every endpoint of the app, also those inside included routers (FastAPI nests them)."""
-    found: list[APIRoute] = []
-    pending: list[object] = list(app.routes)
-    while pending:
-        route = pending.pop(0)
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif getattr(route, "original_router", None) is not None:
-            pending.extend(route.original_router.routes)  # type: ignore[attr-defined]
-    return found
+def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], APIRoute]]:
+    """(full path, methods, route) for every endpoint, however FastAPI nests routers."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: included routes are flattened into app.routes
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route.path, set(route.methods), route
+        return
+    for ctx in iter_route_contexts(app.routes):
+        if isinstance(ctx.original_route, APIRoute):
+            yield str(ctx.path), set(ctx.methods or ()), ctx.original_route
