@@ -1,4 +1,4 @@
-"""`python -m benchmarks.run` (`make bench`): intake and query benchmarks, SQLite and PostgreSQL."""
+"""`python -m benchmarks.run` (`make bench`): intake and query (SQLite and PostgreSQL), fusion."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from rich.progress import (
 )
 
 from benchmarks.databases import DEFAULT_PG_ADMIN, pg_unreachable
+from benchmarks.fusion import run_fusion
 from benchmarks.intake import run_intake
 from benchmarks.query import run_query
 from benchmarks.report import machine, show, source, write_json
@@ -34,8 +35,12 @@ out = Console() if Console().is_terminal else Console(width=132)
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line; --quick shrinks the defaults for a smoke run."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    p.add_argument("--quick", action="store_true", help="10,000 observations, 100,000 rows")
-    p.add_argument("--only", choices=("intake", "query"), help="run one benchmark only")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="10,000 observations, 100,000 rows; fusion: density 1, one seed, 10k and 100k",
+    )
+    p.add_argument("--only", choices=("intake", "query", "fusion"), help="run one benchmark only")
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     p.add_argument("--observations", type=int, help="intake size (default 100,000)")
     p.add_argument("--batch", type=int, nargs="+", default=[10_000, 1_000], help="batch sizes")
@@ -57,14 +62,48 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="admin URL of a PostgreSQL server (benchmarks create and drop their databases)",
     )
     p.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
+    _fusion_options(p)
     args = p.parse_args(argv)
     args.observations = args.observations or (10_000 if args.quick else 100_000)
     args.rows = args.rows or (100_000 if args.quick else 1_000_000)
+    args.fusion_seeds = args.fusion_seeds or (1 if args.quick else 3)
+    args.fusion_density = args.fusion_density or ([1.0] if args.quick else [1.0, 3.0])
+    if args.fusion_sizes is None:
+        args.fusion_sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    if args.fusion_seeds < 1 or any(n < 1 for n in args.fusion_sizes):
+        p.error("--fusion-seeds and --fusion-sizes must be at least 1")
+    if any(d <= 0 for d in args.fusion_density):
+        p.error("--fusion-density must be positive")
     return args
+
+
+def _fusion_options(p: argparse.ArgumentParser) -> None:
+    """Options of the fusion benchmark (it needs no database)."""
+    p.add_argument("--fusion-seeds", type=int, help="seeds per density, from --seed on (default 3)")
+    p.add_argument(
+        "--fusion-density",
+        type=float,
+        nargs="+",
+        help="simulated densities for accuracy (default 1 3)",
+    )
+    p.add_argument(
+        "--fusion-sizes",
+        type=int,
+        nargs="*",
+        help="report counts for scale (default 10000 100000 1000000; none: skip scale)",
+    )
+    p.add_argument(
+        "--fusion-timeout",
+        type=float,
+        default=1800.0,
+        help="seconds allowed to fuse one size before it is recorded as timed out",
+    )
 
 
 def _kinds(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """Database kinds to run, and why any was skipped."""
+    if args.only == "fusion":
+        return [], []  # no database needed
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     skipped = []
     if "postgresql" in kinds:
@@ -87,9 +126,12 @@ def _progress() -> Progress:
     )
 
 
-def run_all(args: argparse.Namespace, kinds: list[str], work: Path) -> list[dict[str, Any]]:
-    """Every selected benchmark on every reachable database kind."""
+def run_all(
+    args: argparse.Namespace, kinds: list[str], work: Path
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every selected benchmark on every reachable database kind, then fusion; and what skipped."""
     results: list[dict[str, Any]] = []
+    skipped: list[str] = []
     with _progress() as progress:
         for kind in kinds:
             if args.only in (None, "intake"):
@@ -114,7 +156,10 @@ def run_all(args: argparse.Namespace, kinds: list[str], work: Path) -> list[dict
                 results += found
                 for r in found:
                     progress.console.print(_line(r), highlight=False)
-    return results
+        if args.only in (None, "fusion"):
+            fused, skipped = run_fusion(args, progress)
+            results += fused
+    return results, skipped
 
 
 def _line(r: dict[str, Any]) -> str:
@@ -137,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     info = machine(args.pg_url if "postgresql" in kinds else None)
     with tempfile.TemporaryDirectory(prefix="vigil-bench-") as work:
-        results = run_all(args, kinds, Path(work))
+        results, fusion_skipped = run_all(args, kinds, Path(work))
+    skipped += fusion_skipped
     show(out, results)
     document = {
         "started": started.isoformat(timespec="seconds"),

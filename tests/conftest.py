@@ -144,7 +144,8 @@ def app(db: Database):
     from vigil.config import Settings
     from vigil.web.app import create_app
 
-    return create_app(Settings(data_dir=Path("unused"), database_url=db.url), db)
+    settings = Settings(data_dir=Path("unused"), database_url=db.url, fusion_auto=False)
+    return create_app(settings, db)
 
 
 @pytest.fixture

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         description="How far in the future (seconds) an observation time may be, for clock skew.",
     )
     session_hours: int = Field(12, description="How long a web login lasts, in hours.")
+    fusion_auto: bool = Field(
+        True, description="Fuse new observations into incidents in the background as they arrive."
+    )
+    fusion_interval_s: float = Field(
+        2.0, gt=0, le=3600, description="Seconds between the background fusion's checks."
+    )
     secure_cookies: bool = Field(
         False, description="Mark session cookies Secure (set true when served over HTTPS)."
     )

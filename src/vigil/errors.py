@@ -31,6 +31,7 @@ CATALOGUE: dict[str, ProblemType] = {
         ProblemType("method_not_allowed", 405, "This method is not allowed here"),
         ProblemType("idempotency_conflict", 409, "This client id was used for different content"),
         ProblemType("already_exists", 409, "An object with this identifier exists already"),
+        ProblemType("state_conflict", 409, "The object is not in a state that allows this"),
         ProblemType("body_too_large", 413, "The request body is too large"),
         ProblemType("batch_too_large", 413, "The batch holds too many items"),
         ProblemType("unsupported_media_type", 415, "This content type is not accepted"),
@@ -39,6 +40,8 @@ CATALOGUE: dict[str, ProblemType] = {
         ProblemType("unknown_reference", 422, "A referenced object does not exist"),
         ProblemType("invalid_geometry", 422, "The geometry is not valid"),
         ProblemType("import_refused", 422, "The file was refused; nothing was imported"),
+        ProblemType("invalid_range", 422, "The time range is not valid"),
+        ProblemType("invalid_grouping", 422, "The grouping does not fit the observations"),
         ProblemType("integrity_broken", 500, "The audit chain or a stored row was tampered with"),
     )
 }

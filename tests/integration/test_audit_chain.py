@@ -151,9 +151,11 @@ def test_every_api_write_appends_its_events(db, users, client: TestClient) -> No
     )
     assert made.status_code == 201
     got = [(e.action, e.entity_type) for e in events(db, before)]
-    assert (
-        got == [("incident.create", "incident")] + [("incident.link", "incident_observation")] * 2
-    )
+    # the analyst's grouping is a decision; fusion then writes the incident it makes
+    assert got[0] == ("fusion.merge", "fusion_decision")
+    assert ("fusion.create", "incident") in got and ("fusion.create", "incident_fusion") in got
+    assert got.count(("fusion.create", "incident_observation")) >= 2  # and the period's others
+    assert got[-1] == ("fusion.run", "fusion_run")
 
 
 def test_cli_account_writes_append_their_events(db: Database) -> None:
@@ -319,7 +321,11 @@ def test_deleted_row_is_not_hidden_by_a_reused_id(db, filled, users, client) -> 
     """Delete the newest observation behind Vigil's back, then record another: SQLite hands
     out the freed id again, PostgreSQL a new one; either way verify names the deletion."""
     last = filled["observations"][2]
-    _tamper(db, ("DELETE FROM observation WHERE id = :x", {"x": last}))
+    _tamper(
+        db,  # fusion made it an incident of its own: the links go first
+        ("DELETE FROM incident_observation WHERE observation_id = :x", {"x": last}),
+        ("DELETE FROM observation WHERE id = :x", {"x": last}),
+    )
     made = client.post("/api/v1/observations", json=observation(), headers=users["monitor"].headers)
     assert made.status_code == 201, made.text
     code, output = verify_in_process(db)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from tests.conftest import OPERATOR
 
-from vigil.services.demo import DAYS, START, load_demo
+from vigil.services.demo import DAYS, END, START, load_demo
 from vigil.services.verify import verify
 from vigil.store.tables import (
+    Incident,
     Observation,
     Party,
     Place,
     Post,
     Provision,
+    TruthCover,
     TruthEvent,
     TruthLink,
     User,
@@ -44,11 +46,24 @@ def test_demo_loads_the_scenario(db) -> None:
         assert _count(session, Observation) == summary.observations > 1000
         assert _count(session, TruthEvent) == summary.truth_events > 500
         assert _count(session, TruthLink) == summary.observations
+        summaries = _count(session, TruthCover)
+        assert summaries > 50  # rounds that multi-count reports cover beyond their first
+        patrols = session.execute(
+            select(Observation.observer_name, Observation.observer_lat).where(
+                Observation.observer_kind == "patrol"
+            )
+        ).all()
+        assert len(patrols) > 20 and all(lat is not None for _, lat in patrols)
+        assert {name for name, _ in patrols} <= {f"PTL-0{n}" for n in range(1, 5)}
         assert _count(session, User) == len(summary.accounts)
         first, last = session.execute(
             select(func.min(Observation.observed_at), func.max(Observation.observed_at))
         ).one()
         assert first >= START and (last - START).days < DAYS + 1
+        assert last < END  # the month ends at midnight Baku time: its last day is whole
+        # fused as loaded: fewer incidents than observations, every one located or a wedge
+        incidents = _count(session, Incident)
+        assert incidents == summary.incidents and 0 < incidents < summary.observations
         heard = session.scalar(
             select(func.count())
             .select_from(Observation)
@@ -61,7 +76,7 @@ def test_demo_loads_the_scenario(db) -> None:
 def test_same_seed_same_observations() -> None:
     from vigil.domain.simulation import simulate
     from vigil.domain.simulation_model import SimPost
-    from vigil.services.demo import _draft
+    from vigil.services.simulation import to_draft
 
     posts = [
         SimPost("A", "observation_post", 39.8, 46.8, 15000.0),
@@ -71,6 +86,6 @@ def test_same_seed_same_observations() -> None:
     one = simulate(posts, line, START, 3, seed=5)
     two = simulate(posts, line, START, 3, seed=5)
     other = simulate(posts, line, START, 3, seed=6)
-    fingerprints = [_draft(o).fingerprint() for o in one.observations]
-    assert fingerprints == [_draft(o).fingerprint() for o in two.observations]
-    assert fingerprints != [_draft(o).fingerprint() for o in other.observations]
+    fingerprints = [to_draft(o).fingerprint() for o in one.observations]
+    assert fingerprints == [to_draft(o).fingerprint() for o in two.observations]
+    assert fingerprints != [to_draft(o).fingerprint() for o in other.observations]

@@ -55,11 +55,18 @@ def test_incident_from_three_posts(db, users, client) -> None:
     assert inc["status"] == "reported" and inc["attribution"] is None
     assert inc["count"] == 3
     assert inc["category"] == "ceasefire_violation.explosion.artillery"
-    assert inc["started_at"].startswith("2020-11-12T14:05")
-    assert inc["ended_at"].startswith("2020-11-12T14:07")
-    # the bearing-only report locates nothing: the estimate lies between the two points
-    assert distance_m(inc["location"]["lat"], inc["location"]["lon"], 39.705, 46.805) < 50
+    # the event's time is where the three reports' emission times agree (14:05-14:07)
+    assert "2020-11-12T14:05" <= inc["started_at"] < "2020-11-12T14:08"
+    assert inc["ended_at"] >= inc["started_at"]
+    # two located reports and a bearing: the maximum-likelihood point lies near them
+    assert distance_m(inc["location"]["lat"], inc["location"]["lon"], 39.705, 46.805) < 1000
     assert inc["ellipse"]["major_m"] >= inc["ellipse"]["minor_m"] > 0
+    assert inc["location_kind"] == "point" and inc["covariance"]["ee"] > 0
+    assert inc["summary"] == "shelling"
+    why = inc["explanation"]
+    assert why["association"]["reports"] == 3
+    assert any("merge by decision" in d for d in why["association"]["decisions"])
+    assert len(why["location"]["residuals"]) == 3
     assert sorted(inc["observation_ids"]) == sorted(ids)
     assert len(inc["client_ids"]) == 3
     listed = client.get("/api/v1/incidents", params={"status": "reported"}, headers=monitor)

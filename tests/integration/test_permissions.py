@@ -117,7 +117,9 @@ SAMPLES: dict[Any, str] = {date: "2020-11-12", datetime: "2020-11-12T00:00:00Z",
 def _query(ep: Endpoint) -> dict[str, str]:
     """A value for every required query parameter."""
     return {
-        q.alias: SAMPLES.get(q.field_info.annotation, "x")
+        q.alias: "2020-11-13T00:00:00Z"
+        if q.alias == "to"
+        else SAMPLES.get(q.field_info.annotation, "x")
         for q in ep.route.dependant.query_params
         if q.field_info.is_required()
     }
@@ -131,6 +133,8 @@ BODIES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "ObservationDraft": lambda w: observation(),
     "ObservationBatch": lambda w: {"observations": [observation(), observation()]},
     "IncidentIn": lambda w: {"observation_ids": [w["observation_id"]]},
+    "RunIn": lambda w: {"from": "2020-11-12T00:00:00Z", "to": "2020-11-13T00:00:00Z"},
+    "PinIn": lambda w: {"lat": 39.7, "lon": 46.7, "error_m": 30, "reason": "crater"},
     "ZoneDraft": lambda w: {
         "code": _code(),
         "kind": "buffer_zone",

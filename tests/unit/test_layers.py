@@ -1,4 +1,5 @@
-"""The layering is a rule: imports only go web/cli -> services -> queries -> store -> domain."""
+"""The layering is a rule: imports only go web/cli -> worker -> services -> queries -> store ->
+domain."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ ALLOWED = {
     "queries": {"domain", "store", "queries"},
     "services": {"domain", "store", "queries", "services", "formats", "demo"},
     "formats": {"domain", "store", "formats"},
-    "web": {"domain", "store", "queries", "services", "formats", "web"},
+    "worker": {"domain", "store", "services", "worker"},
+    "web": {"domain", "store", "queries", "services", "formats", "web", "worker"},  # starts it
     "cli": {"domain", "store", "services", "formats", "cli", "web"},  # `vigil serve` runs the app
 }
 NEUTRAL = {"config", "errors", "__init__"}

@@ -11,12 +11,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from shapely.geometry import Point, shape
 
 from vigil.domain.geodesy import bearing_deg, distance_m
-from vigil.domain.simulation import Scenario, SimPost, simulate
+from vigil.domain.simulation import Scenario, SimPatrol, SimPost, simulate
+from vigil.domain.simulation_clocks import clock_of
 from vigil.domain.simulation_model import ContactLine, in_sector, vocabulary_problems
+from vigil.domain.simulation_patrols import Route, patrols_along
 from vigil.domain.taxonomy import DEFAULT_CATEGORIES, WEAPON_CLASSES
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "vigil" / "demo" / "data"
@@ -95,7 +98,12 @@ def test_observations_point_at_real_events_except_a_few_false_alarms() -> None:
 def test_client_ids_are_unique_and_derived_from_the_seed() -> None:
     ids = [o.client_id for o in _month().observations]
     assert len(set(ids)) == len(ids)
-    assert all(re.fullmatch(r"sim-1-\d{6}", i) for i in ids)
+    assert all(re.fullmatch(r"sim-1-202011100000-\d{6}", i) for i in ids)
+    keys = [e.key for e in _month().events]
+    assert all(re.fullmatch(r"T1-202011100000-\d{5}", k) for k in keys)
+    later = simulate(_posts(), _line(), START + timedelta(days=1), 1, 1)
+    assert not {o.client_id for o in later.observations} & set(ids)
+    assert not {e.key for e in later.events} & set(keys)
 
 
 def test_bearings_are_in_range_and_every_report_says_where() -> None:
@@ -112,6 +120,7 @@ def test_detected_events_lie_within_the_posts_range() -> None:
     for o in scenario.observations:
         if o.truth_key is None:
             continue
+        assert o.observer_kind == "post"
         event, post = events[o.truth_key], posts[o.post_code]
         assert distance_m(post.lat, post.lon, event.lat, event.lon) <= post.range_m + 1.0
         assert (o.observer_lat, o.observer_lon) == (post.lat, post.lon)
@@ -161,7 +170,8 @@ def test_times_are_utc_and_follow_the_event_with_sound_delay() -> None:
         assert o.observed_to is None or o.observed_to >= o.observed_at
         if o.truth_key is None:
             continue
-        lag = (o.observed_at - events[o.truth_key].started_at).total_seconds()
+        first = min(events[k].started_at for k in o.truth_keys)
+        lag = (o.observed_at - first).total_seconds() - _clock_error(o, first)
         assert -o.time_uncertainty_s <= lag <= 20_000 / 343 + 2 * o.time_uncertainty_s + 60
 
 
@@ -184,6 +194,182 @@ def _truthful(scenario: Scenario) -> list[Any]:
 def test_start_must_be_timezone_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         simulate(_posts(), _line(), datetime(2020, 11, 10), 1, 1)
+
+
+def test_days_seed_and_density_must_make_sense() -> None:
+    for days, seed, density in ((0, 1, 1.0), (1, -1, 1.0), (1, 1, 0.0), (1, 1, 20.5)):
+        with pytest.raises(ValueError):
+            simulate(_posts(), _line(), START, days, seed, density=density)
+
+
+def _clock_error(o: Any, at: datetime, seed: int = 1) -> float:
+    """What the reporting observer's clock added to a true time."""
+    kinds = {p.code: p.kind for p in _posts()}
+    clock = clock_of(seed, o.post_code, kinds.get(o.post_code, "patrol"), START.timestamp())
+    return clock.error_s(at.timestamp())
+
+
+# Patrols
+
+
+@cache
+def _patrols() -> tuple[SimPatrol, ...]:
+    return patrols_along(_line())
+
+
+@cache
+def _patrolled(seed: int = 1) -> Scenario:
+    return simulate(_posts(), _line(), START, 30, seed, patrols=_patrols())
+
+
+def test_the_demo_patrols_drive_by_day_a_few_km_behind_each_side_of_the_line() -> None:
+    line = ContactLine(_line())
+    patrols = _patrols()
+    assert 3 <= len(patrols) <= 4
+    sides = []
+    for patrol in patrols:
+        assert patrol.start_hour >= 7 and patrol.start_hour + patrol.duration_h <= 17
+        assert len(patrol.route) >= 5 and patrol.speed_m_s > 0
+        for lat, lon in patrol.route[::3]:
+            _, off_line = line.project(lat, lon, step_m=200.0)
+            assert 2500.0 <= off_line <= 5500.0
+        along, _ = line.project(*patrol.route[len(patrol.route) // 2])
+        mid = line.point(along, 0.0)
+        right = line.point(along, 4000.0)
+        sides.append(distance_m(*patrol.route[len(patrol.route) // 2], *right) < 2000.0)
+        assert distance_m(*mid, *patrol.route[len(patrol.route) // 2]) > 2500.0
+    assert any(sides) and not all(sides)
+
+
+def test_adding_patrols_keeps_the_events_and_what_the_posts_report() -> None:
+    with_patrols = _patrolled()
+    assert with_patrols.events == _month().events
+    by_posts = [o for o in with_patrols.observations if o.observer_kind == "post"]
+    assert [(o.post_code, o.observed_at, o.truth_keys) for o in by_posts] == [
+        (o.post_code, o.observed_at, o.truth_keys) for o in _month().observations
+    ]
+    assert simulate(_posts(), _line(), START, 30, 1, patrols=_patrols()) == with_patrols
+
+
+def test_patrols_report_from_where_their_route_took_them_at_the_time() -> None:
+    scenario = _patrolled()
+    events = {e.key: e for e in scenario.events}
+    routes = {p.code: Route(p) for p in _patrols()}
+    reports = [o for o in scenario.observations if o.observer_kind == "patrol"]
+    assert len(reports) >= 30
+    assert {o.post_code for o in reports} == set(routes)
+    for o in reports:
+        assert (o.reliability, o.credibility, o.bearing_error_deg) == ("C", "2", 7.0)
+        route = routes[o.post_code]
+        if o.truth_key is None:
+            continue
+        at = events[o.truth_key].started_at.timestamp()
+        on_duty, out_for = route.on_duty(np.array([at]))
+        assert on_duty[0]
+        lats, lons = route.where(out_for)
+        assert distance_m(o.observer_lat, o.observer_lon, lats[0], lons[0]) < 2.0
+    positions = {(o.observer_lat, o.observer_lon) for o in reports}
+    assert len(positions) > 0.8 * len(reports)  # they move
+
+
+# Clocks, density and summaries
+
+
+def test_each_observer_reports_by_its_own_clock() -> None:
+    scenario = _month()
+    events = {e.key: e for e in scenario.events}
+    posts = {p.code: p for p in _posts()}
+    residuals: dict[str, list[float]] = {}
+    for o in scenario.observations:
+        if o.truth_key is None or len(o.truth_keys) > 1:
+            continue
+        post, event = posts[o.post_code], events[o.truth_key]
+        heard = event.started_at + timedelta(
+            seconds=distance_m(post.lat, post.lon, event.lat, event.lon) / 343.0
+            if o.text.find(" heard ") > 0
+            else 0.0
+        )
+        late = (o.observed_at - heard).total_seconds()
+        residuals.setdefault(o.post_code, []).append(late)
+        if post.kind == "acoustic_sensor":  # rounded to the second, nothing else
+            assert abs(late - _clock_error(o, heard)) <= 0.51
+    sensors = [np.mean(r) for c, r in residuals.items() if posts[c].kind == "acoustic_sensor"]
+    assert max(abs(m) for m in sensors) > 0.2  # not just rounding
+    staffed = [c for c, r in residuals.items() if posts[c].kind == "observation_post"]
+    means = [np.mean(residuals[c]) for c in staffed]
+    corrected = [np.mean(residuals[c]) - _clock_error_mean(c) for c in staffed]
+    assert np.std(means) > 6.0  # posts' clocks disagree by many seconds
+    assert np.std(corrected) < np.std(means) / 2
+
+
+def _clock_error_mean(code: str) -> float:
+    """A post's mean clock error over the month (offset plus half the drift)."""
+    kinds = {p.code: p.kind for p in _posts()}
+    clock = clock_of(1, code, kinds[code], START.timestamp())
+    return float(np.mean([clock.error_s(START.timestamp() + d * 3600) for d in range(720)]))
+
+
+def test_clocks_drift_and_are_set_again_every_month() -> None:
+    clock = clock_of(1, "OP-01", "observation_post", START.timestamp())
+    assert clock == clock_of(1, "OP-01", "observation_post", START.timestamp())
+    t0 = START.timestamp()
+    assert clock.error_s(t0) == clock.offset_s != 0.0
+    assert clock.error_s(t0 + 20 * 86400) == pytest.approx(
+        clock.offset_s + 20 * clock.drift_s_per_day
+    )
+    assert clock.error_s(t0 + 30 * 86400) == pytest.approx(clock.offset_s)
+    offsets = [clock_of(s, "OP-01", "observation_post", t0).offset_s for s in range(200)]
+    assert 10.0 < np.std(offsets) < 20.0
+    sensors = [clock_of(s, "AC-01", "acoustic_sensor", t0).offset_s for s in range(200)]
+    assert 0.3 < np.std(sensors) < 0.7
+
+
+def test_density_scales_events_and_reports_roughly_linearly() -> None:
+    base = simulate(_posts(), _line(), START, 60, 4)
+    busy = simulate(_posts(), _line(), START, 60, 4, density=3.0)
+    assert 2.5 <= len(busy.events) / len(base.events) <= 3.5
+    truthful = [len([o for o in s.observations if o.truth_key]) for s in (base, busy)]
+    assert 2.3 <= truthful[1] / truthful[0] <= 3.7
+
+
+def test_summaries_cover_several_rounds_of_one_episode() -> None:
+    scenario = _month()
+    events = {e.key: e for e in scenario.events}
+    posts = {p.code: p for p in _posts()}
+    summaries = [o for o in scenario.observations if len(o.truth_keys) > 1]
+    assert len(summaries) >= 20
+    ratios = []
+    for o in summaries:
+        covered = [events[k] for k in o.truth_keys]
+        assert len(covered) >= 3 and o.truth_key == o.truth_keys[0]
+        assert len({e.episode for e in covered}) == 1 and covered[0].episode >= 0
+        assert all(".explosion." in e.category for e in covered)
+        assert posts[o.post_code].kind == "observation_post"
+        assert re.fullmatch(
+            r"\d+ explosions \d\d:\d\d-\d\d:\d\d, [NESW]{1,2}(, \d+-\d+ km)?", o.text
+        )
+        post = posts[o.post_code]
+        heard = [
+            e.started_at.timestamp() + distance_m(post.lat, post.lon, e.lat, e.lon) / 343.0
+            for e in covered
+        ]
+        first = o.observed_at.timestamp() - _clock_error(o, o.observed_at)
+        last = (o.observed_to or o.observed_at).timestamp() - _clock_error(o, o.observed_at)
+        assert min(heard) - 30.0 <= first <= min(heard) + 90.0 + 30.0
+        assert max(heard) - 30.0 <= last <= max(heard) + 90.0 + 30.0
+        ratios.append(o.count / sum(e.count for e in covered))
+        lat = np.mean([e.lat for e in covered])
+        lon = np.mean([e.lon for e in covered])
+        off = (o.bearing_deg - bearing_deg(post.lat, post.lon, lat, lon) + 180.0) % 360.0 - 180.0
+        assert abs(off) < 5 * 5.0
+    assert 0.8 < float(np.exp(np.mean(np.log(ratios)))) < 1.25
+    assert all(0.3 < r < 3.0 for r in ratios)
+
+
+def test_single_reports_cover_one_event_and_false_alarms_none() -> None:
+    for o in _patrolled().observations:
+        if len(o.truth_keys) <= 1:
+            assert o.truth_keys == ((o.truth_key,) if o.truth_key else ())
 
 
 # The demo data

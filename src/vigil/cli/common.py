@@ -6,6 +6,7 @@ import getpass
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -94,3 +95,15 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[str,
             bar.update(task, advance=n, description=f"{description}: {stage}")
 
         yield tick
+
+
+def parse_time(option: str, text: str) -> datetime:
+    """An ISO 8601 time with its UTC offset, or a one-line error naming the option."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not an ISO 8601 date and time (e.g. 2021-01-01T00:00+04:00)")
+        raise  # fail() exits; this keeps type checkers sure
+    if when.utcoffset() is None:
+        fail(f"{option} {text!r} needs a UTC offset (e.g. 2021-01-01T00:00+04:00 or ...Z)")
+    return when

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from vigil.cli import accounts, geography
+from vigil.cli import accounts, fusion, geography, simulate, stats
 from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out, progress_bar
 from vigil.config import get_settings
 from vigil.services import setup
@@ -23,6 +23,9 @@ app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(geography.zones_app, name="zones")
 app.add_typer(geography.places_app, name="places")
+app.command("simulate")(simulate.simulate)
+app.command("fuse")(fusion.fuse)
+app.add_typer(stats.stats_app, name="stats")
 
 
 @app.command()
@@ -63,7 +66,8 @@ def _load_demo(db: Database, seed: int) -> None:
         summary = demo_service.load_demo(session, cli_operator(), seed, tick)
     out.print(
         f"demo loaded: {summary.observations} observations of "
-        f"{summary.truth_events} simulated events (seed {seed})"
+        f"{summary.truth_events} simulated events (seed {seed}), "
+        f"fused into {summary.incidents} incidents"
     )
     _print_demo_accounts()
 

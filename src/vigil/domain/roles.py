@@ -30,3 +30,5 @@ ANALYSTS: frozenset[Role] = frozenset({Role.analyst, Role.head_of_mission})
 ADMINS: frozenset[Role] = frozenset({Role.admin})
 # Who may read the audit log.
 AUDITORS: frozenset[Role] = frozenset({Role.admin, Role.head_of_mission})
+# Who may run fusion on demand: analysts, and admins (the server's own worker is one).
+FUSION_RUNNERS: frozenset[Role] = ANALYSTS | ADMINS

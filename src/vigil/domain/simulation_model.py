@@ -33,6 +33,18 @@ class SimPost:
 
 
 @dataclass(frozen=True)
+class SimPatrol:
+    """A patrol that drives a route every day: out and back, from a local hour, for hours."""
+
+    code: str
+    route: tuple[tuple[float, float], ...]  # (lat, lon) waypoints
+    start_hour: float  # local time of day it sets out
+    duration_h: float
+    speed_m_s: float
+    range_m: float = 15000.0
+
+
+@dataclass(frozen=True, slots=True)
 class TruthEvent:
     """What really happened: the answer that fusion is measured against."""
 
@@ -44,15 +56,18 @@ class TruthEvent:
     started_at: datetime
     ended_at: datetime
     count: int
+    episode: int = -1  # the shelling episode an impact belongs to (-1: none)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SimObservation:
     """One report by one observer, with the errors a real observer would make."""
 
     client_id: str
-    truth_key: str | None  # None for a false alarm
-    post_code: str
+    truth_key: str | None  # None for a false alarm; the first of truth_keys otherwise
+    truth_keys: tuple[str, ...]  # every true event the report covers (several: a summary)
+    post_code: str  # the post's code, or the patrol's
+    observer_kind: str  # "post" or "patrol"
     observer_lat: float
     observer_lon: float
     observed_at: datetime
@@ -120,7 +135,10 @@ OBSERVERS: dict[str, tuple[float, float, str, str]] = {
     "observation_post": (0.9, 5.0, "B", "2"),
     "acoustic_sensor": (0.97, 3.0, "B", "3"),
     "camera": (0.95, 2.0, "A", "2"),
+    "patrol": (0.85, 7.0, "C", "2"),
 }
+# Observers that are people: they round times to the minute, guess distances, summarise.
+STAFFED = frozenset({"observation_post", "patrol"})
 # Categories observers report that no truth event has: confusions and lost detail.
 EXTRA_REPORTED_CATEGORIES = (_EX + "undetermined", _CV + "projectile.incoming")
 WEAPON_OF_EXPLOSION: dict[str, str] = {
@@ -175,24 +193,26 @@ class ContactLine:
 
     def point(self, along_m: float, offset_m: float) -> tuple[float, float]:
         """(lat, lon) at a distance along the line, offset to its right (+) or left (-)."""
-        along = min(max(along_m, 0.0), self.length_m)
-        i = int(np.clip(np.searchsorted(self._cum, along, side="right") - 1, 0, len(self._az) - 1))
+        lats, lons = self.points(np.array([along_m]), np.array([offset_m]))
+        return float(lats[0]), float(lons[0])
+
+    def points(self, along_m: np.ndarray, offset_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Many points at once: (lats, lons) of `point` for arrays of along and offset."""
+        along = np.clip(np.asarray(along_m, dtype=float), 0.0, self.length_m)
+        offset = np.asarray(offset_m, dtype=float)
+        i = np.clip(np.searchsorted(self._cum, along, side="right") - 1, 0, len(self._az) - 1)
         lon, lat, back_az = WGS84.fwd(
             self._lons[i], self._lats[i], self._az[i], along - self._cum[i]
         )
-        heading = (float(back_az) + 180.0) % 360.0
-        if offset_m == 0.0:
-            return float(lat), float(lon)
-        side_az = heading + (90.0 if offset_m > 0 else -90.0)
-        lon2, lat2, _ = WGS84.fwd(lon, lat, side_az, abs(offset_m))
-        return float(lat2), float(lon2)
+        side_az = np.asarray(back_az) + 180.0 + np.where(offset > 0, 90.0, -90.0)
+        lon2, lat2, _ = WGS84.fwd(lon, lat, side_az, np.abs(offset))
+        moved = offset != 0.0
+        return np.where(moved, lat2, lat), np.where(moved, lon2, lon)
 
     def project(self, lat: float, lon: float, step_m: float = 250.0) -> tuple[float, float]:
         """(distance along the line, distance from it) of the line point nearest to (lat, lon)."""
         along = np.arange(0.0, self.length_m + step_m, step_m)
-        points = np.array([self.point(float(a), 0.0) for a in along])
-        _, _, dist = WGS84.inv(
-            np.full(len(along), lon), np.full(len(along), lat), points[:, 1], points[:, 0]
-        )
+        lats, lons = self.points(along, np.zeros_like(along))
+        _, _, dist = WGS84.inv(np.full(len(along), lon), np.full(len(along), lat), lons, lats)
         i = int(np.argmin(dist))
         return float(along[i]), float(np.asarray(dist)[i])

@@ -1,14 +1,19 @@
-"""GeoJSON (RFC 7946) for the map: zones, posts, and a day's observations with bearing rays."""
+"""GeoJSON (RFC 7946) for the map: zones, posts, a day's observations with bearing rays, and
+incidents with their 95 % ellipses or bearing-only wedges."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
-from vigil.domain.geodesy import ray
-from vigil.store.tables import Observation, Post, Zone
+from vigil.domain.geodesy import ellipse_ring, ray
+from vigil.store.tables import Incident, IncidentFusion, Observation, Post, Zone
 
 RAY_WITHOUT_DISTANCE_M = 15_000.0  # how far a bearing-only ray is drawn
+# An ellipse wider than this says "we do not know where" and would cover the whole map:
+# it is described (props) but not drawn.
+ELLIPSE_MAX_DRAWN_M = 100_000.0
 
 
 def feature(geometry: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +81,97 @@ def observation_features(
                     },
                 )
             )
+    return out
+
+
+class IncidentOnMap(Protocol):
+    """What incident_features needs: queries.incidents.FusedIncident has these."""
+
+    @property
+    def incident(self) -> Incident: ...
+    @property
+    def fusion(self) -> IncidentFusion | None: ...
+    @property
+    def members(self) -> Sequence[tuple[int, str]]: ...
+    @property
+    def summaries(self) -> Sequence[tuple[int, str]]: ...
+
+
+def location_kind(item: IncidentOnMap) -> str:
+    """point, wedge, degenerate or none; an incident without a fusion record (stored before
+    fusion) is a point when it has a position."""
+    if item.fusion is not None:
+        return item.fusion.location_kind
+    return "point" if item.incident.lat is not None else "none"
+
+
+def incident_props(item: IncidentOnMap) -> dict[str, Any]:
+    """The properties every feature of an incident carries (point, ellipse, wedge alike)."""
+    i, fu = item.incident, item.fusion
+    return {
+        "layer": "incident",
+        "id": i.id,
+        "category": i.category,
+        "status": i.status,
+        "count": i.count,
+        "started_at": i.started_at.isoformat(),
+        "ended_at": i.ended_at.isoformat(),
+        "location_kind": location_kind(item),
+        "reports": len(item.members),
+        "observation_ids": [o for o, _ in item.members],
+        "client_ids": [c for _, c in item.members],
+        "summary_ids": [o for o, _ in item.summaries],
+        "existence_p": fu.existence_p if fu is not None else None,
+        "major_m": i.ellipse_major_m,
+        "minor_m": i.ellipse_minor_m,
+        "angle_deg": i.ellipse_angle_deg,
+    }
+
+
+def wedge_geometry(text: str | None) -> dict[str, Any] | None:
+    """The stored wedge as a GeoJSON Polygon, or None when absent or not a polygon."""
+    try:
+        found = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if isinstance(found, dict) and found.get("type") == "Feature":
+        found = found.get("geometry")
+    if not isinstance(found, dict) or found.get("type") not in ("Polygon", "MultiPolygon"):
+        return None
+    return found if isinstance(found.get("coordinates"), list) else None
+
+
+def _ellipse(i: Incident) -> dict[str, Any] | None:
+    if i.lat is None or i.lon is None or i.ellipse_major_m is None:
+        return None
+    major, minor = i.ellipse_major_m, i.ellipse_minor_m or 0.0
+    if not 0.0 < major <= ELLIPSE_MAX_DRAWN_M:
+        return None
+    ring = ellipse_ring(i.lat, i.lon, major, minor, i.ellipse_angle_deg or 0.0)
+    return {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}
+
+
+def incident_features(
+    items: Iterable[IncidentOnMap], include_superseded: bool = False
+) -> list[dict[str, Any]]:
+    """Each incident as a point where it has one, its 95 % ellipse, and its wedge when a
+    single bearing is all that locates it; superseded incidents are left out unless asked."""
+    out = []
+    for item in items:
+        superseded = item.fusion is not None and item.fusion.superseded_by is not None
+        if superseded and not include_superseded:
+            continue
+        props = incident_props(item)
+        i = item.incident
+        if i.lat is not None and i.lon is not None:
+            point = {"type": "Point", "coordinates": [i.lon, i.lat]}
+            out.append(feature(point, {**props, "shape": "point"}))
+        ellipse = _ellipse(i)
+        if ellipse is not None:
+            out.append(feature(ellipse, {**props, "shape": "ellipse"}))
+        wedge = wedge_geometry(item.fusion.wedge) if item.fusion is not None else None
+        if wedge is not None and props["location_kind"] == "wedge":
+            out.append(feature(wedge, {**props, "shape": "wedge"}))
     return out
 
 

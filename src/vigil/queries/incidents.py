@@ -10,8 +10,14 @@ from datetime import datetime
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
+from vigil.queries import fusion as fusion_q
 from vigil.queries.observations import category_condition
-from vigil.store.tables import Incident, IncidentObservation, Observation
+from vigil.store.tables import (
+    Incident,
+    IncidentFusion,
+    IncidentObservation,
+    Observation,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class IncidentFilter:
     time_to: datetime | None = None
     category: str | None = None
     status: str | None = None
+    include_superseded: bool = False
 
 
 def link(
@@ -68,9 +75,69 @@ def page(
         query = query.where(category_condition(Incident.category, f.category))
     if f.status:
         query = query.where(Incident.status == f.status)
+    if not f.include_superseded:
+        superseded = select(IncidentFusion.incident_id).where(
+            IncidentFusion.superseded_by.is_not(None)
+        )
+        query = query.where(Incident.id.not_in(superseded))
     if after is not None:
         at, last = after
         query = query.where(
             or_(Incident.started_at > at, and_(Incident.started_at == at, Incident.id > last))
         )
     return session.scalars(query.order_by(Incident.started_at, Incident.id).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class FusedIncident:
+    """An incident with how fusion arrived at it (None for one stored before fusion) and
+    the observations behind it: members, and multi-count reports that also cover it."""
+
+    incident: Incident
+    fusion: IncidentFusion | None
+    members: list[tuple[int, str]]
+    summaries: list[tuple[int, str]]
+
+
+def _with_links(
+    session: Session, rows: Sequence[tuple[Incident, IncidentFusion | None]]
+) -> list[FusedIncident]:
+    ids = [i.id for i, _ in rows]
+    members: dict[int, list[tuple[int, str]]] = {}
+    for start in range(0, len(ids), 500):
+        members.update(links(session, ids[start : start + 500]))
+    covers = fusion_q.summary_links(session, ids)
+    return [FusedIncident(i, f, members.get(i.id, []), covers.get(i.id, [])) for i, f in rows]
+
+
+def current_in_window(
+    session: Session, start: datetime, end: datetime, limit: int
+) -> list[FusedIncident]:
+    """Incidents whose time window overlaps [start, end) and that no later incident
+    supersedes, in (started_at, id) order, with their fusion row and observations."""
+    query = (
+        select(Incident, IncidentFusion)
+        .outerjoin(IncidentFusion, IncidentFusion.incident_id == Incident.id)
+        .where(Incident.started_at < end, Incident.ended_at >= start)
+        .where(IncidentFusion.superseded_by.is_(None))
+        .order_by(Incident.started_at, Incident.id)
+        .limit(limit)
+    )
+    rows = [(row[0], row[1]) for row in session.execute(query)]
+    return _with_links(session, rows)
+
+
+def fused(session: Session, incident_id: int) -> FusedIncident | None:
+    """One incident (superseded or not) with its fusion row and observations."""
+    row = session.execute(
+        select(Incident, IncidentFusion)
+        .outerjoin(IncidentFusion, IncidentFusion.incident_id == Incident.id)
+        .where(Incident.id == incident_id)
+    ).first()
+    return _with_links(session, [(row[0], row[1])])[0] if row else None
+
+
+def superseded_ids(session: Session, incident_id: int) -> list[int]:
+    """The incidents that this one superseded (their pages link here)."""
+    query = select(IncidentFusion.incident_id).where(IncidentFusion.superseded_by == incident_id)
+    return list(session.scalars(query.order_by(IncidentFusion.incident_id)))

@@ -65,6 +65,14 @@ class Auditor:
         ]
         audit_q.append(self.session, events)
 
+    def deleted_many(self, action: str, cls: type[Base], rows: Iterable[Mapping[str, Any]]) -> None:
+        """Record rows about to be deleted (complete column values), so verify expects them gone."""
+        kind = entity_type(cls)
+        events = [
+            self._event(action, kind, entity_id(cls, v), snapshot(cls, v), None) for v in rows
+        ]
+        audit_q.append(self.session, events)
+
     def changed(self, action: str, row: Base, before: Mapping[str, Any]) -> None:
         """Record an update: the row's values before (from row_values) and now (flushed)."""
         cls = type(row)

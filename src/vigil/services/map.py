@@ -1,4 +1,4 @@
-"""The map of the day: zones, posts and one day's observations."""
+"""The map of the day: zones, posts, one day's observations and the incidents of that day."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.domain.roles import INTERNAL
+from vigil.queries import incidents as incidents_q
 from vigil.queries import observations as obs_q
 from vigil.queries.common import list_all
 from vigil.services.access import Principal, require
@@ -31,6 +32,8 @@ class MapDay:
     observations: Sequence[Observation]
     post_codes: dict[int, str]
     truncated: bool
+    incidents: Sequence[incidents_q.FusedIncident] = ()  # not superseded, overlapping the day
+    incidents_truncated: bool = False
 
 
 def mission_zone(session: Session) -> ZoneInfo:
@@ -43,22 +46,26 @@ def mission_zone(session: Session) -> ZoneInfo:
 
 
 def map_of_day(session: Session, who: Principal | None, day: date) -> MapDay:
-    """Zones, posts and the observations made on `day` (mission time)."""
+    """Zones, posts, the observations made on `day` (mission time) and the current (not
+    superseded) incidents whose time window overlaps it."""
     require(who, INTERNAL)
     tz = mission_zone(session)
     start = datetime.combine(day, time.min, tz)
     end = start + timedelta(days=1)
     f = obs_q.ObservationFilter(time_from=start, time_to=end)
     rows = obs_q.page(session, f, None, MAX_PER_DAY + 1)
+    incidents = incidents_q.current_in_window(session, start, end, MAX_PER_DAY + 1)
     return MapDay(
-        day,
-        start,
-        end,
-        list_all(session, Zone, Zone.id),
-        list_all(session, Post, Post.code),
-        rows[:MAX_PER_DAY],
-        obs_q.post_codes(session),
-        len(rows) > MAX_PER_DAY,
+        day=day,
+        start=start,
+        end=end,
+        zones=list_all(session, Zone, Zone.id),
+        posts=list_all(session, Post, Post.code),
+        observations=rows[:MAX_PER_DAY],
+        post_codes=obs_q.post_codes(session),
+        truncated=len(rows) > MAX_PER_DAY,
+        incidents=incidents[:MAX_PER_DAY],
+        incidents_truncated=len(incidents) > MAX_PER_DAY,
     )
 
 

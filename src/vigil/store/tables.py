@@ -215,7 +215,8 @@ class Incident(Base):
     injured: Mapped[int] = mapped_column(Integer, default=0)
     damage: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
-    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The analyst who grouped it by hand; None when fusion created it.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_incident_time", "started_at"),)
@@ -229,6 +230,74 @@ class IncidentObservation(Base):
     observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)
 
     __table_args__ = (Index("ix_incident_observation_obs", "observation_id"),)
+
+
+class FusionRun(Base):
+    """One pass of fusion over a time range, and what it changed."""
+
+    __tablename__ = "fusion_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16))  # auto, cli, api, demo
+    time_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_observation_id: Mapped[int] = mapped_column(BigId)
+    observations: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+    superseded: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IncidentSummary(Base):
+    """A multi-count report ("12 explosions 14:05-14:20") that also covers an incident."""
+
+    __tablename__ = "incident_summary"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_incident_summary_obs", "observation_id"),)
+
+
+class IncidentFusion(Base):
+    """How fusion arrived at an incident: its location fix, confidence and explanation."""
+
+    __tablename__ = "incident_fusion"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    location_kind: Mapped[str] = mapped_column(String(16))  # point, wedge, degenerate, none
+    cov_ee: Mapped[float | None] = mapped_column(Float)  # covariance, m², east/north
+    cov_en: Mapped[float | None] = mapped_column(Float)
+    cov_nn: Mapped[float | None] = mapped_column(Float)
+    wedge: Mapped[str | None] = mapped_column(Text)  # GeoJSON polygon of a bearing-only area
+    existence_p: Mapped[float] = mapped_column(Float)
+    alt_events: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[str] = mapped_column(Text)  # canonical JSON
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("fusion_run.id"))
+
+
+class FusionDecision(Base):
+    """An analyst's ruling that later fusion runs respect: merge, split, detach or pin."""
+
+    __tablename__ = "fusion_decision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The incident it was made on (None for a grouping made from observations).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    # JSON: groups of observation ids (merge: one group; split: several; detach: one).
+    groups: Mapped[str] = mapped_column(Text, default="[]")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    error_m: Mapped[float | None] = mapped_column(Float)
+    category: Mapped[str | None] = mapped_column(ForeignKey("category.code"))  # for a merge
+    reason: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_fusion_decision_incident", "incident_id"),)
 
 
 class TruthEvent(Base):
@@ -252,6 +321,14 @@ class TruthLink(Base):
     __tablename__ = "truth_link"
     client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     truth_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class TruthCover(Base):
+    """Further true events a simulated multi-count report covers, beyond its truth link."""
+
+    __tablename__ = "truth_cover"
+    client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    truth_key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class AuditEvent(Base):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -13,11 +15,13 @@ from xstatic.pkg import leaflet
 from vigil.config import Settings, get_settings
 from vigil.store.db import Database
 from vigil.web import problems
-from vigil.web.api import geography, incidents, map, observations, reference
+from vigil.web.api import fusion, geography, incidents, map, observations, reference, stats
 from vigil.web.deps import Access
 from vigil.web.limits import BodyLimit
 from vigil.web.pages import auth, mapview
+from vigil.web.pages import incidents as incident_page
 from vigil.web.pages.render import STATIC_DIR
+from vigil.worker.fusion import FusionWorker
 
 API_DESCRIPTION = """The JSON API of Vigil. Authenticate with `Authorization: Bearer <token>`
 (`vigil token create USER`) or a browser session. Errors are RFC 9457 problem+json with a
@@ -25,10 +29,27 @@ stable `code` and, for invalid input, `errors` naming each field. Each operation
 roles that may call it under `x-vigil-roles`."""
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start background fusion with the server (unless settings turn it off)."""
+    settings: Settings = app.state.settings
+    worker = None
+    if settings.fusion_auto:
+        worker = FusionWorker(app.state.db, settings.fusion_interval_s)
+        worker.start()
+    app.state.fusion_worker = worker
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the app for a database (default: the one the settings name)."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="Vigil",
         version="1",
         description=API_DESCRIPTION,
@@ -39,7 +60,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.effective_database_url)
     problems.install(app)
-    for module in (observations, incidents, geography, reference, map, auth, mapview):
+    pages = (auth, mapview, incident_page)
+    for module in (observations, incidents, fusion, stats, geography, reference, map, *pages):
         document_roles(module.router.routes)
         app.include_router(module.router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

@@ -1,4 +1,5 @@
-"""Errors at the HTTP edge: the catalogue rendered as RFC 9457 problem+json, pages redirected."""
+"""Errors at the HTTP edge: the catalogue rendered as RFC 9457 problem+json; pages redirect to
+the login or show an error page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigil.errors import CATALOGUE, FieldError, VigilError
+from vigil.web.pages.render import error_page
 
 log = logging.getLogger("vigil.web")
 PROBLEM_JSON = "application/problem+json"
@@ -89,6 +91,8 @@ def install(app: FastAPI) -> None:
         if exc.code == "not_authenticated" and _is_page(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+        if _is_page(request) and exc.status in (403, 404):
+            return error_page(request, exc.status, exc.problem.title, exc.detail)
         return problem_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)

@@ -5,10 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
 
 from vigil.domain.observation import Bearing, Distance, Grade, Location, ObservationDraft, Observer
-from vigil.store.tables import Incident, Party, Place, Post, Provision, Zone
+from vigil.store.tables import (
+    FusionDecision,
+    FusionRun,
+    Incident,
+    IncidentFusion,
+    Party,
+    Place,
+    Post,
+    Provision,
+    Zone,
+)
 
 
 class Point(BaseModel):
@@ -121,8 +132,17 @@ class Ellipse(BaseModel):
     angle_deg: float
 
 
+class Covariance(BaseModel):
+    """The location's covariance in square metres, east and north."""
+
+    ee: float
+    en: float
+    nn: float
+
+
 class IncidentOut(BaseModel):
-    """An incident, with the client ids of the observations it was fused from."""
+    """An incident, with the client ids of the observations it was fused from, and how
+    fusion located it and why it grouped them (so outside tools can check the fusion)."""
 
     id: int
     category: str
@@ -139,10 +159,31 @@ class IncidentOut(BaseModel):
     summary: str
     observation_ids: list[int]
     client_ids: list[str]
+    summary_observation_ids: list[int] = Field(
+        description="Multi-count reports that cover this event as well as others."
+    )
+    summary_client_ids: list[str]
+    location_kind: str | None = Field(
+        description="point (with ellipse), wedge (one bearing only), degenerate, or none."
+    )
+    wedge: dict[str, Any] | None = Field(description="GeoJSON Polygon of a bearing-only area.")
+    covariance: Covariance | None
+    existence_p: float | None = Field(description="Chance the event is real and distinct.")
+    alt_events: int | None = Field(description="Events under the runner-up grouping.")
+    pinned: bool
+    superseded_by: int | None
+    explanation: dict[str, Any] | None
 
     @classmethod
-    def of(cls, i: Incident, links: list[tuple[int, str]], parties: dict[int, str]) -> IncidentOut:
-        """Build from a row and its (observation id, client id) links."""
+    def of(
+        cls,
+        i: Incident,
+        links: list[tuple[int, str]],
+        parties: dict[int, str],
+        fusion: IncidentFusion | None = None,
+        summaries: list[tuple[int, str]] | None = None,
+    ) -> IncidentOut:
+        """Build from a row, its (observation id, client id) links and its fusion record."""
         attribution = None
         if i.attribution_party_id is not None:
             attribution = {
@@ -172,7 +213,32 @@ class IncidentOut(BaseModel):
             summary=i.summary,
             observation_ids=[o for o, _ in links],
             client_ids=[c for _, c in links],
+            summary_observation_ids=[o for o, _ in summaries or []],
+            summary_client_ids=[c for _, c in summaries or []],
+            **_fusion_fields(fusion),
         )
+
+
+def _fusion_fields(f: IncidentFusion | None) -> dict[str, Any]:
+    """The fusion part of an incident (all empty for an incident fusion never touched)."""
+    if f is None:
+        return {
+            "location_kind": None, "wedge": None, "covariance": None, "existence_p": None,
+            "alt_events": None, "pinned": False, "superseded_by": None, "explanation": None,
+        }  # fmt: skip
+    covariance = None
+    if f.cov_ee is not None and f.cov_en is not None and f.cov_nn is not None:
+        covariance = Covariance(ee=f.cov_ee, en=f.cov_en, nn=f.cov_nn)
+    return {
+        "location_kind": f.location_kind,
+        "wedge": orjson.loads(f.wedge) if f.wedge else None,
+        "covariance": covariance,
+        "existence_p": f.existence_p,
+        "alt_events": f.alt_events,
+        "pinned": f.pinned,
+        "superseded_by": f.superseded_by,
+        "explanation": orjson.loads(f.explanation) if f.explanation else None,
+    }
 
 
 class IncidentPage(BaseModel):
@@ -332,3 +398,48 @@ class VerifyOut(BaseModel):
     events: int
     rows: int
     problems: list[str]
+
+
+class FusionRunOut(BaseModel):
+    """One fusion run: the period it fused and what it changed."""
+
+    id: int
+    trigger: str
+    time_from: datetime
+    time_to: datetime
+    last_observation_id: int
+    observations: int
+    created: int
+    changed: int
+    superseded: int
+    unchanged: int
+    started_at: datetime
+    finished_at: datetime
+
+    @classmethod
+    def of(cls, r: FusionRun) -> FusionRunOut:
+        """Build from a row."""
+        return cls.model_validate(r, from_attributes=True)
+
+
+class DecisionOut(BaseModel):
+    """An analyst's standing decision on fusion."""
+
+    id: int
+    kind: str
+    incident_id: int | None
+    groups: list[list[int]]
+    lat: float | None
+    lon: float | None
+    error_m: float | None
+    category: str | None
+    reason: str
+    active: bool
+    created_by: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, d: FusionDecision) -> DecisionOut:
+        """Build from a row (groups stored as JSON)."""
+        values = {k: getattr(d, k) for k in cls.model_fields if k != "groups"}
+        return cls(**values, groups=orjson.loads(d.groups))

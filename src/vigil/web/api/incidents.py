@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vigil.domain.roles import ANALYSTS, INTERNAL
+from vigil.queries import fusion as fusion_q
 from vigil.queries import incidents as incidents_q
 from vigil.services import incidents as service
 from vigil.services.access import Principal
@@ -30,35 +31,46 @@ class IncidentIn(BaseModel):
     summary: str = Field("", max_length=10_000)
 
 
-def _out(session: Session, rows: list[Incident]) -> list[IncidentOut]:
-    links = incidents_q.links(session, [r.id for r in rows])
+def incident_out(session: Session, rows: list[Incident]) -> list[IncidentOut]:
+    """Out models of incident rows, with their links and fusion records."""
+    ids = [r.id for r in rows]
+    links = incidents_q.links(session, ids)
+    summaries = fusion_q.summary_links(session, ids)
+    fusions = fusion_q.fusions_by_id(session, ids)
     parties = {p.id: p.code for p in session.scalars(select(Party))}
-    return [IncidentOut.of(r, links.get(r.id, []), parties) for r in rows]
+    return [
+        IncidentOut.of(r, links.get(r.id, []), parties, fusions.get(r.id), summaries.get(r.id, []))
+        for r in rows
+    ]
 
 
 @router.post("", status_code=201, response_model=IncidentOut)
 def create_incident(
     body: IncidentIn, who: Principal = allow(ANALYSTS), db: Database = Depends(database)
 ) -> IncidentOut:
-    """Create an incident from observations: location, ellipse, window and count estimated."""
+    """Group observations by hand: a standing decision fusion respects; the incident that
+    holds them is returned, located and explained like any other."""
     with db.writing() as session:
         row = service.create_incident(
             session, who, body.observation_ids, body.category, body.summary
         )
-        return _out(session, [row])[0]
+        return incident_out(session, [row])[0]
 
 
 @router.get("", response_model=IncidentPage)
 def list_incidents(
     q: ListQuery = Depends(list_query),
+    include_superseded: bool = Query(False, description="Also list superseded incidents."),
     who: Principal = allow(INTERNAL),
     db: Database = Depends(database),
 ) -> IncidentPage:
     """Incidents in time order, each with its observations' ids and client ids."""
-    f = incidents_q.IncidentFilter(q.bbox, q.time_from, q.time_to, q.category, q.status)
+    f = incidents_q.IncidentFilter(
+        q.bbox, q.time_from, q.time_to, q.category, q.status, include_superseded
+    )
     with db.reading() as session:
         rows = list(service.list_incidents(session, who, f, q.after, q.limit))
-        items = _out(session, rows)
+        items = incident_out(session, rows)
         nxt = cursor.encode(rows[-1].started_at, rows[-1].id) if len(rows) == q.limit else None
     return IncidentPage(items=items, next_cursor=nxt)
 
@@ -69,4 +81,4 @@ def get_incident(
 ) -> IncidentOut:
     """One incident."""
     with db.reading() as session:
-        return _out(session, [service.get_incident(session, who, incident_id)])[0]
+        return incident_out(session, [service.get_incident(session, who, incident_id)])[0]

@@ -25,13 +25,15 @@ def day(
     who: Principal = allow(INTERNAL),
     db: Database = Depends(database),
 ) -> JSONResponse:
-    """Zones, posts and the day's observations (bearings as rays) as a FeatureCollection."""
+    """Zones, posts, the day's observations (bearings as rays) and its current incidents
+    (points, 95 % ellipses, bearing-only wedges) as a FeatureCollection."""
     with db.reading() as session:
         m = map_of_day(session, who, on)
         features = (
             geojson.zone_features(m.zones)
             + geojson.post_features(m.posts)
             + geojson.observation_features(m.observations, m.post_codes)
+            + geojson.incident_features(m.incidents)
         )
     body = geojson.collection(
         features,
@@ -40,5 +42,7 @@ def day(
         end=m.end.isoformat(),
         observations=len(m.observations),
         truncated=m.truncated,
+        incidents=len(m.incidents),
+        incidents_truncated=m.incidents_truncated,
     )
     return JSONResponse(body, media_type="application/geo+json")

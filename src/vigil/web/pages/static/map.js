@@ -1,9 +1,11 @@
 // The map of the day: zones and outlines as the base (no tiles), settlements named in
-// Azerbaijani and Armenian, posts, and the day's observations as points and bearing rays;
-// the list beside it links to each one. Plain script, no build step, nothing fetched from
-// outside this server.
+// Azerbaijani and Armenian, posts, the day's observations as points and bearing rays, and
+// the day's incidents with their 95 % ellipses or wedges (a click lights up the rays of
+// their reports); the lists beside it link to each one. Plain script, no build step,
+// nothing fetched from outside this server; shared drawing is in mapkit.js.
 (function () {
   "use strict";
+  const { KINDS, kindOf, esc, missionClock } = window.Vigil;
   const el = document.getElementById("map");
   const day = el.dataset.day;
   const map = L.map(el, { zoomSnap: 0.25, zoomControl: true });
@@ -20,37 +22,9 @@
     corridor: { color: "#137268", weight: 2, fillColor: "#2a9d8f", fillOpacity: 0.45 },
     line_of_contact: { color: "#111", weight: 3.5, dashArray: "14 5 3 5", lineCap: "butt" },
   };
-  const KINDS = [
-    { key: "explosion", label: "Explosion, projectile", colour: "#d62828",
-      match: ["explosion", "projectile", "drone_strike"] },
-    { key: "small_arms", label: "Small arms, anti-aircraft", colour: "#f77f00",
-      match: ["small_arms", "anti_aircraft"] },
-    { key: "flare", label: "Illumination flare", colour: "#e0b000", match: ["illumination_flare"] },
-    { key: "other", label: "Other (movement, …)", colour: "#7b2cbf", match: [] },
-  ];
-
-  function kindOf(category) {
-    const part = category.split(".")[1] || "";
-    return KINDS.find((k) => k.match.includes(part)) || KINDS[KINDS.length - 1];
-  }
-
-  function esc(s) {
-    return String(s ?? "").replace(/[&<>"']/g, (c) =>
-      ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  }
-
-  // Times are shown in mission time: the offset of the day's start, as the API gives it.
-  function missionClock(iso, startIso) {
-    const offset = startIso.slice(19) || "Z";
-    const sign = offset === "Z" ? 0 : (offset[0] === "-" ? -1 : 1);
-    const minutes = sign * ((+offset.slice(1, 3) || 0) * 60 + (+offset.slice(4, 6) || 0));
-    const local = new Date(Date.parse(iso) + minutes * 60000);
-    return local.toISOString().slice(11, 16);
-  }
-
   function label(p, start) {
-    const what = p.category.split(".").slice(1).join(" ").replace(/_/g, " ") || p.category;
-    return `${missionClock(p.observed_at, start)} ${what}` + (p.count > 1 ? ` ×${p.count}` : "");
+    return `${missionClock(p.observed_at, start)} ${Vigil.what(p.category)}` +
+      (p.count > 1 ? ` ×${p.count}` : "");
   }
 
   function popupHtml(p, start) {
@@ -120,20 +94,70 @@
   }
 
   function drawObservations(obs, start, layers) {
-    return L.geoJSON(obs, {
-      // Leaflet applies `style` to points too, before drawing them: leave their look alone.
-      style: (f) => (f.geometry.type === "Point" ? { className: "observation-marker" } : {
-        color: kindOf(f.properties.category).colour, weight: 1.75, opacity: 0.75,
-        dashArray: f.properties.has_distance ? null : "6 5", className: "observation-ray" }),
-      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, weight: 1.5, color: "#222",
-        fillColor: kindOf(f.properties.category).colour, fillOpacity: 0.9,
-        className: "observation-marker" }),
-      onEachFeature: (f, layer) => {
-        layer.bindPopup(popupHtml(f.properties, start), { maxWidth: 280 });
-        layer.on("popupopen", () => highlight(f.properties.id));
-        (layers[f.properties.id] = layers[f.properties.id] || []).push(layer);
-      },
+    return Vigil.observationLayer(obs, (f, layer) => {
+      layer.bindPopup(popupHtml(f.properties, start), { maxWidth: 280 });
+      layer.on("popupopen", () => highlight(f.properties.id));
+      (layers[f.properties.id] = layers[f.properties.id] || []).push(layer);
     }).addTo(map);
+  }
+
+  // Incidents: areas under the rays (so each ray stays clickable), points above them. Opening
+  // an incident's popup lights up its reports' rays and list entries; closing it clears them.
+  function drawIncidents(features, start, light) {
+    let chosen = [];
+    const select = (p) => {
+      light(p ? [...(p.observation_ids || []), ...(p.summary_ids || [])] : null);
+      for (const l of chosen) l.getElement()?.classList.remove("selected");
+      chosen = p ? drawn.byId[p.id] || [] : [];
+      for (const l of chosen) l.getElement()?.classList.add("selected");
+      for (const li of document.querySelectorAll("#observations li")) {
+        li.classList.toggle("member", !!p && (p.observation_ids || []).includes(+li.dataset.id));
+      }
+      for (const li of document.querySelectorAll("#incidents li")) {
+        const on = !!p && li.dataset.id === String(p.id);
+        li.classList.toggle("active", on);
+        if (on) li.scrollIntoView({ block: "nearest" });
+      }
+    };
+    const drawn = Vigil.incidentLayers(features, (f, layer) => {
+      layer.bindPopup(Vigil.incidentPopup(f.properties, start, true), { maxWidth: 260 });
+      layer.on("popupopen", () => select(f.properties));
+      layer.on("popupclose", () => select(null));
+    });
+    return drawn;
+  }
+
+  function incidentList(features, byId, start, obsLayers) {
+    const ol = document.getElementById("incidents");
+    const seen = new Set();
+    for (const f of features) {
+      const p = f.properties;
+      if (seen.has(p.id)) continue;
+      seen.add(p.id);
+      const li = document.createElement("li");
+      li.dataset.id = p.id;
+      li.tabIndex = 0;
+      li.innerHTML = `<span class="diamond"></span><span class="what"></span>` +
+        `<a class="open" href="/incidents/${encodeURIComponent(p.id)}">#${esc(p.id)}</a>` +
+        `<div class="meta"></div>`;
+      li.querySelector(".diamond").style.background = kindOf(p.category).colour;
+      li.querySelector(".what").textContent = Vigil.incidentLabel(p, start);
+      li.querySelector(".meta").textContent = `${p.reports} report${p.reports === 1 ? "" : "s"}` +
+        ` · ${Vigil.LOCATION_KINDS[p.location_kind] || p.location_kind}`;
+      // From the list: frame the incident with its reports' rays, then open its popup.
+      const open = () => {
+        const own = (byId[p.id] || []).filter((l) => map.hasLayer(l));
+        if (!own.length) return;
+        const rays = (p.observation_ids || []).flatMap((id) => obsLayers[id] || []);
+        const bounds = L.featureGroup([...own, ...rays]).getBounds();
+        if (bounds.isValid()) map.fitBounds(bounds, { maxZoom: 12, padding: [24, 24] });
+        own[0].openPopup();
+      };
+      li.addEventListener("click", (e) => { if (!e.target.closest("a")) open(); });
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
+      ol.appendChild(li);
+    }
+    document.getElementById("incident-count").textContent = String(seen.size);
   }
 
   // Names overlap when zoomed out: settlements first (in gazetteer order), then districts;
@@ -179,9 +203,12 @@
       ol.appendChild(li);
     }
     const offset = data.start.slice(19) || "Z";
+    const incidents = data.incidents ?? 0;
     document.getElementById("summary").textContent =
       `${data.observations} observations on ${data.day}, times UTC${offset}` +
-      (data.truncated ? " (first 5000 shown)" : "");
+      (data.truncated ? " (first 5000 shown)" : "") +
+      ` · ${incidents} incident${incidents === 1 ? "" : "s"}` +
+      (data.incidents_truncated ? " (first 5000 shown)" : "");
   }
 
   function legend() {
@@ -202,6 +229,7 @@
         ...KINDS.map((k) => [dot(k.colour, "#222"), k.label]),
         [line('stroke="#444" stroke-width="2"'), "Bearing with distance"],
         [line('stroke="#444" stroke-width="2" stroke-dasharray="4 3"'), "Bearing without distance"],
+        ...Vigil.incidentLegendRows(),
       ];
       d.innerHTML = "<summary>Legend</summary>" +
         rows.map(([svg, text]) => `<div class="legend-row">${svg}<span>${text}</span></div>`).join("");
@@ -233,16 +261,26 @@
     const layer = (name) => data.features.filter((f) => f.properties.layer === name);
     const zones = layer("zone");
     const obs = layer("observation");
+    const incidents = layer("incident");
     const layers = {};
     fit(zones);
     drawZones(zones);
     const placeGroup = drawPlaces(places);
     const postLayer = drawPosts(layer("post"));
+    const light = Vigil.highlighter(el, layers);
+    const drawn = drawIncidents(incidents, data.start, light);
+    drawn.areas.addTo(map);
     const obsLayer = drawObservations(obs, data.start, layers);
+    const incidentGroup = L.layerGroup([drawn.areas, drawn.points]).addTo(map);
     L.control.layers(null, { "Place names": placeGroup, "Posts": postLayer,
-      "Observations": obsLayer }, { collapsed: true, position: "topright" }).addTo(map);
+      "Observations": obsLayer, "Incidents": incidentGroup },
+    { collapsed: true, position: "topright" }).addTo(map);
     legend();
     list(obs, layers, data);
+    incidentList(incidents, drawn.byId, data.start, layers);
+    map.on("overlayadd", (e) => {
+      if (e.layer === incidentGroup && map.hasLayer(obsLayer)) obsLayer.bringToFront();
+    });
     map.on("zoomend overlayadd", () => requestAnimationFrame(declutter));
     declutter();
     el.dataset.state = "ready";

@@ -1,0 +1,1 @@
+"""Background jobs that run inside the server process."""
