@@ -190,7 +190,8 @@ def line(r: Mapping[str, Any]) -> str:
     loc, cal = r["localisation"], r["calibration"]
     return (
         f"fusion density {r['density']:g} ({len(r['seeds'])} seeds): count error "
-        f"{r['count_error']:.1%} (naive +{r['naive_overcount']:.0%}), "
+        f"{_fmt(r['expected_count_error'], '.1%')} (records {r['count_error']:.1%}, "
+        f"naive +{r['naive_overcount']:.0%}), "
         f"F1 {r['bcubed']['f1']:.3f}, median {_fmt(loc['median_error_m'], ',.0f')} m, "
         f"RMS/CRLB {_fmt(loc['crlb_ratio'], '.2f')}, in 95 % ellipse "
         f"{_fmt(cal['coverage'], '.1%')}{_broken(r['contract'])}"

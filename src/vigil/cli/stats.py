@@ -32,13 +32,21 @@ def violations(
             by_category=stats_service.split_by(split, "category"),
         )  # fmt: skip
     table = Table(title=f"{category}: distinct events per {period}")
-    for name in ("period", "zone", "category", "events", "95 % interval", "naive (reports)"):
+    for name in (
+        "period",
+        "zone",
+        "category",
+        "events",
+        "95 % interval",
+        "incidents",
+        "naive (reports)",
+    ):
         table.add_column(name, justify="right" if name != "category" else "left")
     for r in v.rows:
         t = r.tally
         table.add_row(
             r.period_start.isoformat(), r.zone or "all", r.category or "all", str(t.events),
-            f"{t.low}-{t.high}", str(t.naive),
+            f"{t.low}-{t.high}", str(t.incidents), str(t.naive),
         )  # fmt: skip
     out.print(table)
     events = sum(r.tally.events for r in v.rows if r.zone is None or v.zone)

@@ -1,12 +1,13 @@
 """Counting distinct events: the numbers reports quote, with an interval.
 
-Each fused incident is one distinct event. The count's interval says how far that number
-could be off for the two reasons fusion knows of: an incident may be a false alarm (its
-existence probability is below 1: the lower end is the 2.5 % quantile of the number of
-real events, a sum of independent Bernoulli trials, approximated as normal), and a grouping
-may be doubtful (an incident whose runner-up grouping has more events adds those to the
-upper end). The naive count, one per report, is kept beside it: the number a mission gets
-when three posts hearing one explosion make three.
+Fusion makes one incident per event it believes distinct; some are lone reports that may be
+false alarms, so each incident carries the probability that it is a real event
+(`existence_p`, see `fusion_existence`). The published count is the expected number of real
+distinct events, the sum of those probabilities, rounded; its 95 % interval treats them as
+independent Bernoulli trials (normal approximation: the sum ± 1.96 √Σ p(1 − p)), and its
+upper end also adds, for each doubtful grouping, the extra events of its runner-up. The
+number of incident records and the naive count, one per report — what a mission gets when
+three posts hearing one explosion make three — are given beside it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class Counted:
 class Tally:
     """Distinct events in one cell (period, zone, category), and the naive count."""
 
-    events: int
+    events: int  # the published count: expected real distinct events, rounded
+    incidents: int  # incident records, lone reports included
     expected: float
     low: int
     high: int
@@ -42,7 +44,9 @@ def tally(incidents: Iterable[Counted], naive: int) -> Tally:
     items = list(incidents)
     n = len(items)
     mean = sum(i.existence_p for i in items)
-    var = sum(i.existence_p * (1.0 - i.existence_p) for i in items)
-    low = max(0, math.floor(mean - Z_95 * math.sqrt(var)))
-    high = n + sum(max(i.alt_events, 1) - 1 for i in items)
-    return Tally(n, round(mean, 2), min(low, n), high, naive)
+    spread = Z_95 * math.sqrt(sum(i.existence_p * (1.0 - i.existence_p) for i in items))
+    low = max(0, math.floor(mean - spread))
+    extra = sum(max(i.alt_events, 1) - 1 for i in items)
+    high = min(n, math.ceil(mean + spread)) + extra
+    events = round(mean)
+    return Tally(events, n, round(mean, 2), min(low, events), max(high, events), naive)

@@ -2,12 +2,18 @@
 
 Cheap gates (time, observer, family, space) give candidate pairs; every candidate pair is
 then fitted as one event (point and emission time from bearings, distances, locations and
-times of arrival) and kept if it fits and gains (fusion_scoring: a log-likelihood ratio).
-The kept pairs split the reports into components. A component of one or two reports is
-settled at once; any other is resolved as a whole: its event hypotheses (cliques of kept
-pairs) are grown and scored, and an exact set packing picks the best grouping, so no early
-greedy merge can block a better grouping later. Multi-count reports over a window are then
-laid over the events they cover. Input order never matters: reports are sorted first.
+times of arrival) and kept if it fits and gains (fusion_scoring: a log-likelihood ratio);
+each report keeps its few best partners among each other observer's reports. The kept
+pairs split the reports into components. A component of one or two reports is settled at
+once; any other is resolved as a whole: its event hypotheses (cliques of kept pairs) are
+grown and scored, and an exact set packing picks the best grouping, so no early greedy
+merge can block a better grouping later.
+
+This runs twice. The first, quicker pass (a narrower beam, a greedy packing) gives events
+enough to learn each observer's clock error and time and count sigmas from
+(fusion_calibration); the second runs on the corrected times. Multi-count reports over a
+window are then laid over the events they cover, and every event gets its existence
+probability (fusion_existence). Input order never matters: reports are sorted first.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ audited. The server's worker runs it as observations arrive; `vigil fuse` on dem
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,8 @@ from itertools import combinations
 import orjson
 from sqlalchemy.orm import Session
 
-from vigil.domain.fusion import fuse
 from vigil.domain.fusion_model import Cluster, Constraints, Report
+from vigil.domain.fusion_parallel import fuse_in_parts
 from vigil.domain.roles import FUSION_RUNNERS, INTERNAL
 from vigil.errors import invalid
 from vigil.queries import fusion as fusion_q
@@ -73,7 +74,7 @@ def fuse_range(
     reports += fusion_q.reports_by_id(session, extra)
     progress("read", len(reports))
     decisions = fusion_q.active_decisions(session)
-    clusters = fuse(reports, constraints_of(decisions))
+    clusters = fuse_in_parts(reports, constraints_of(decisions), workers=os.cpu_count() or 1)
     progress("fused", len(reports))
     run = FusionRun(
         trigger=trigger, time_from=time_from, time_to=time_to,

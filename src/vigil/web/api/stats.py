@@ -24,7 +24,10 @@ class CellOut(BaseModel):
     period_start: date
     zone: str | None
     category: str | None
-    events: int = Field(description="Distinct events: fused incidents.")
+    events: int = Field(description="Distinct events: expected real ones, rounded (published).")
+    incidents: int = Field(
+        description="Incident records, lone reports that may be false alarms included."
+    )
     expected: float = Field(description="Expected real events (sum of existence chances).")
     low: int
     high: int
@@ -70,6 +73,7 @@ def violations(
             zone=r.zone,
             category=r.category,
             events=r.tally.events,
+            incidents=r.tally.incidents,
             expected=r.tally.expected,
             low=r.tally.low,
             high=r.tally.high,
