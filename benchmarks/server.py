@@ -21,6 +21,9 @@ def environment(url: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["VIGIL_DATA_DIR"] = str(data_dir)
     env["VIGIL_DATABASE_URL"] = url
+    # Intake and queries are measured alone: background fusion of the loaded rows would
+    # compete for the two cores (fusion has its own benchmark).
+    env["VIGIL_FUSION_AUTO"] = "false"
     return env
 
 

@@ -295,3 +295,26 @@ def test_the_server_fuses_new_observations_by_itself(db, users):
         assert len(found) == 1 and len(found[0]["observation_ids"]) == 2
         runs = client.get("/api/v1/fusion/runs", headers=users["analyst"].headers).json()
         assert runs[0]["trigger"] == "auto"
+
+
+def test_a_backlog_is_fused_a_step_at_a_time(db, users, client, monkeypatch):
+    from vigil.services import fusion as fusion_service
+    from vigil.services.setup import operator
+
+    _posts(db)
+    monkeypatch.setattr(fusion_service, "BACKLOG_STEP", 1)
+    first, second = _send(
+        client,
+        users,
+        [_heard("OP-A", "2020-11-12T14:05:00Z"), _heard("OP-A", "2020-11-20T09:00:00Z")],
+    )
+    worker = operator("fusion")
+    with db.writing() as session:
+        run = fusion_service.fuse_new(session, worker, "auto")
+    assert run is not None and run.last_observation_id == first
+    with db.writing() as session:
+        run = fusion_service.fuse_new(session, worker, "auto")
+    assert run is not None and run.last_observation_id == second
+    with db.writing() as session:
+        assert fusion_service.fuse_new(session, worker, "auto") is None  # nothing new
+    assert len(_incidents(client, users)) == 2

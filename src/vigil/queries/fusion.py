@@ -203,15 +203,23 @@ def last_observation_id(session: Session) -> int:
 
 
 def observation_span(
-    session: Session, after_id: int
+    session: Session, after_id: int, limit: int
 ) -> tuple[datetime | None, datetime | None, int]:
-    """Earliest and latest time of the observations newer than an id, and the newest id."""
+    """Earliest and latest time of the (at most `limit`) observations next after an id, and
+    the last of their ids."""
+    batch = (
+        select(Observation.observed_at, Observation.observed_to, Observation.id)
+        .where(Observation.id > after_id)
+        .order_by(Observation.id)
+        .limit(limit)
+        .subquery()
+    )
     row = session.execute(
         select(
-            func.min(Observation.observed_at),
-            func.max(func.coalesce(Observation.observed_to, Observation.observed_at)),
-            func.max(Observation.id),
-        ).where(Observation.id > after_id)
+            func.min(batch.c.observed_at),
+            func.max(func.coalesce(batch.c.observed_to, batch.c.observed_at)),
+            func.max(batch.c.id),
+        )
     ).one()
     return row[0], row[1], int(row[2] or after_id)
 

@@ -33,6 +33,7 @@ from vigil.store.tables import FusionDecision, FusionRun
 MARGIN = timedelta(hours=1)
 WATERMARK_TRIGGERS = ("auto", "demo")
 CONTEXT = timedelta(days=1)  # the shortest period the worker fuses
+BACKLOG_STEP = 20_000  # a large import is fused this many observations per check
 MAX_RANGE = timedelta(days=3660)
 Tick = Callable[[str, int], None]
 
@@ -60,8 +61,10 @@ def fuse_range(
     time_to: datetime,
     trigger: str,
     tick: Tick | None = None,
+    up_to_id: int | None = None,
 ) -> RunSummary:
-    """Fuse the observations made in [time_from, time_to) and reconcile the incidents."""
+    """Fuse the observations made in [time_from, time_to) and reconcile the incidents;
+    `up_to_id` is the newest observation the run answers for (default: the newest)."""
     who = require(who, FUSION_RUNNERS)
     _check_range(time_from, time_to)
     fusion_q.lock_fusion(session)
@@ -78,7 +81,8 @@ def fuse_range(
     progress("fused", len(reports))
     run = FusionRun(
         trigger=trigger, time_from=time_from, time_to=time_to,
-        last_observation_id=fusion_q.last_observation_id(session), observations=len(reports),
+        last_observation_id=up_to_id or fusion_q.last_observation_id(session),
+        observations=len(reports),
         created=0, changed=0, superseded=0, unchanged=0, started_at=started, finished_at=started,
     )  # fmt: skip
     session.add(run)
@@ -233,9 +237,10 @@ def fuse_new(session: Session, who: Principal | None, trigger: str) -> RunSummar
     over a chosen period, or after a decision, may leave newer observations unfused."""
     last = fusion_q.last_run(session, WATERMARK_TRIGGERS)
     after = last.last_observation_id if last else 0
-    first, latest, _ = fusion_q.observation_span(session, after)
+    first, latest, newest = fusion_q.observation_span(session, after, BACKLOG_STEP)
     if first is None or latest is None:
         return None
     # at least a day: lone reports are judged against what the other observers reported
     start = min(first, latest - CONTEXT)
-    return fuse_range(session, who, start, latest + timedelta(seconds=1), trigger)
+    end = latest + timedelta(seconds=1)
+    return fuse_range(session, who, start, end, trigger, up_to_id=newest)
