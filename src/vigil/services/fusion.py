@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from vigil.domain.fusion_model import Cluster, Constraints, Report
 from vigil.domain.fusion_parallel import fuse_in_parts
+from vigil.domain.periods import check_range
 from vigil.domain.roles import FUSION_RUNNERS, INTERNAL
-from vigil.errors import invalid
 from vigil.queries import fusion as fusion_q
 from vigil.queries.fusion import Membership
 from vigil.services.access import Principal, require
@@ -34,7 +34,6 @@ MARGIN = timedelta(hours=1)
 WATERMARK_TRIGGERS = ("auto", "demo")
 CONTEXT = timedelta(days=1)  # the shortest period the worker fuses
 BACKLOG_STEP = 20_000  # a large import is fused this many observations per check
-MAX_RANGE = timedelta(days=3660)
 Tick = Callable[[str, int], None]
 
 
@@ -66,7 +65,7 @@ def fuse_range(
     """Fuse the observations made in [time_from, time_to) and reconcile the incidents;
     `up_to_id` is the newest observation the run answers for (default: the newest)."""
     who = require(who, FUSION_RUNNERS)
-    _check_range(time_from, time_to)
+    check_range(time_from, time_to, "fuse")
     fusion_q.lock_fusion(session)
     progress = tick or (lambda _stage, _n: None)
     started = datetime.now(UTC)
@@ -150,15 +149,6 @@ def _this_runs_share(
                 chosen_m.add(mi)
                 todo.extend(current[mi].members | current[mi].summaries)
     return [clusters[k] for k in sorted(chosen_c)], [current[m] for m in sorted(chosen_m)]
-
-
-def _check_range(time_from: datetime, time_to: datetime) -> None:
-    if time_from.tzinfo is None or time_to.tzinfo is None:
-        raise invalid("from", "give times with a UTC offset", "invalid_range")
-    if time_to <= time_from:
-        raise invalid("to", "the end must be after the start", "invalid_range")
-    if time_to - time_from > MAX_RANGE:
-        raise invalid("to", "fuse at most ten years at once", "invalid_range")
 
 
 def groups_of(decision: FusionDecision) -> list[list[int]]:

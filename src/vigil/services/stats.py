@@ -19,6 +19,7 @@ from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from vigil.domain.counting import Counted, Tally, tally
+from vigil.domain.periods import check_range
 from vigil.domain.roles import INTERNAL
 from vigil.errors import invalid
 from vigil.queries import stats as stats_q
@@ -26,7 +27,6 @@ from vigil.services.access import Principal, require
 from vigil.services.map import mission_zone
 
 PERIODS = ("day", "week", "month", "total")
-MAX_SPAN = timedelta(days=3660)
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,7 @@ def _order(item: tuple[tuple[date, str | None, str | None], Any]) -> tuple[date,
 
 
 def _check(time_from: datetime, time_to: datetime, period: str) -> None:
-    if time_from.tzinfo is None or time_to.tzinfo is None:
-        raise invalid("from", "give times with a UTC offset", "invalid_range")
-    if time_to <= time_from:
-        raise invalid("to", "the end must be after the start", "invalid_range")
-    if time_to - time_from > MAX_SPAN:
-        raise invalid("to", "count at most ten years at once", "invalid_range")
+    check_range(time_from, time_to, "count")
     if period not in PERIODS:
         raise invalid("period", f"one of {', '.join(PERIODS)}", "validation_failed")
 
