@@ -139,12 +139,12 @@ def users(db: Database) -> dict[str, Account]:
 
 
 @pytest.fixture
-def app(db: Database):
-    """The web app on the test database."""
+def app(db: Database, tmp_path: Path):
+    """The web app on the test database, its evidence files in the test's own folder."""
     from vigil.config import Settings
     from vigil.web.app import create_app
 
-    settings = Settings(data_dir=Path("unused"), database_url=db.url, fusion_auto=False)
+    settings = Settings(data_dir=tmp_path / "data", database_url=db.url, fusion_auto=False)
     return create_app(settings, db)
 
 

@@ -39,6 +39,37 @@ class Settings(BaseSettings):
     fusion_interval_s: float = Field(
         2.0, gt=0, le=3600, description="Seconds between the background fusion's checks."
     )
+    max_upload_bytes: int = Field(
+        200 * 1024 * 1024,
+        description="Largest file upload (OpenRosa submission, evidence file, import), in bytes.",
+    )
+    max_import_rows: int = Field(100_000, description="Most rows one imported file may hold.")
+    max_image_pixels: int = Field(
+        60_000_000,
+        description="Largest image (width x height) decoded for EXIF and thumbnails; "
+        "larger images are refused as decompression bombs.",
+    )
+    evidence_far_m: float = Field(
+        5_000,
+        description="A photo whose EXIF position lies further than this (metres) from the "
+        "reported place is flagged far_from_report.",
+    )
+    evidence_time_gap_s: float = Field(
+        3 * 3600,
+        description="A photo whose EXIF time differs from the reported time by more than "
+        "this (seconds) is flagged time_mismatch.",
+    )
+    form_grace_days: float = Field(
+        7,
+        ge=0,
+        description="Days a replaced form version still accepts submissions, so phones that "
+        "filled it offline can send.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="The address phones reach Vigil at (e.g. https://vigil.example.org), used "
+        "in the ODK Collect QR code; default: the address of the request.",
+    )
     secure_cookies: bool = Field(
         False, description="Mark session cookies Secure (set true when served over HTTPS)."
     )

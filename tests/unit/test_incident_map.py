@@ -78,11 +78,13 @@ def test_too_few_points_is_refused() -> None:
 def test_every_point_lies_on_the_ellipse(
     lat: float, lon: float, major: float, ratio: float, angle: float
 ) -> None:
-    """On the local azimuthal equidistant plane, (u/a)² + (v/b)² = 1 for every ring point."""
+    """On the local azimuthal equidistant plane, (u/a)² + (v/b)² = 1 for every ring point,
+    to within the round trip through geodesics (micrometres, which weigh on a thin ellipse)."""
     minor = major * ratio
     ring = ellipse_ring(lat, lon, major, minor, angle, n=24)
+    slack = 1e-6 + 2e-5 / minor
     for u, v in _axes(lat, lon, ring, angle):
-        assert (u / major) ** 2 + (v / minor) ** 2 == pytest.approx(1, abs=1e-6)
+        assert (u / major) ** 2 + (v / minor) ** 2 == pytest.approx(1, abs=slack)
 
 
 def _incident(**changes: Any) -> Incident:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from vigil.cli import accounts, fusion, geography, simulate, stats
+from vigil.cli import accounts, devices, forms, fusion, geography, imports, simulate, stats
 from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out, progress_bar
 from vigil.config import get_settings
 from vigil.services import setup
@@ -26,6 +26,9 @@ app.add_typer(geography.places_app, name="places")
 app.command("simulate")(simulate.simulate)
 app.command("fuse")(fusion.fuse)
 app.add_typer(stats.stats_app, name="stats")
+app.add_typer(imports.imports_app, name="observations", help="Import observations from files.")
+app.add_typer(forms.forms_app, name="forms", help="The ODK forms phones download.")
+app.add_typer(devices.devices_app, name="device", help="Phones' app-user tokens (ODK Collect).")
 
 
 @app.command()

@@ -94,11 +94,16 @@ def _report(row: Any, posts: dict[int, tuple[str, str]]) -> Report:
 
 
 def reports_between(session: Session, time_from: datetime, time_to: datetime) -> list[Report]:
-    """Every observation made in [time_from, time_to), as a report."""
+    """Every observation made in [time_from, time_to), as a report; observations an edit
+    replaced are left out (their replacement stands for them)."""
     posts = _posts(session)
     rows = session.execute(
         select(*_REPORT_COLUMNS)
-        .where(Observation.observed_at >= time_from, Observation.observed_at < time_to)
+        .where(
+            Observation.observed_at >= time_from,
+            Observation.observed_at < time_to,
+            Observation.status != "replaced",
+        )
         .execution_options(yield_per=5000)
     )
     return [_report(r, posts) for r in rows]

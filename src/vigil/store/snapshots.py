@@ -36,7 +36,10 @@ def entity_id(cls: type[Base], values: Mapping[str, Any]) -> str:
 
 
 def _secret(value: Any) -> Any:
-    return None if value is None else "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
+    if value is None:
+        return None
+    data = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def snapshot(cls: type[Base], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,14 +8,17 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -150,6 +153,32 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class DigestCredential(Base):
+    """MD5(username:realm:password), kept when a password is set: what HTTP Digest needs.
+
+    A table of its own so accounts made before it keep verifying; only its SHA-256 is audited."""
+
+    __tablename__ = "digest_credential"
+    __audit_digest__ = ("ha1",)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    realm: Mapped[str] = mapped_column(String(100))
+    ha1: Mapped[str] = mapped_column(String(32))
+
+
+class DeviceToken(Base):
+    """A phone's app-user token, used in the OpenRosa URL path; only its SHA-256 is stored."""
+
+    __tablename__ = "device_token"
+    __audit_digest__ = ("token_hash",)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    label: Mapped[str] = mapped_column(String(200))  # which phone, e.g. "patrol 2 tablet"
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Observation(Base):
     """One thing one observer saw or heard, once. Never overwritten."""
 
@@ -185,6 +214,7 @@ class Observation(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     reliability: Mapped[str] = mapped_column(String(1))
     credibility: Mapped[str] = mapped_column(String(1))
+    # new; replaced when an edit (ODK meta/deprecatedID) superseded it: fusion skips it.
     status: Mapped[str] = mapped_column(String(16), default="new")
 
     __table_args__ = (
@@ -298,6 +328,127 @@ class FusionDecision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_fusion_decision_incident", "incident_id"),)
+
+
+class EvidenceFile(Base):
+    """A photo, video or audio file, stored once under its SHA-256 and never overwritten."""
+
+    __tablename__ = "evidence_file"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))  # detected from the content
+    kind: Mapped[str] = mapped_column(String(16))  # image, video, audio
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    # From EXIF, when the file carries it.
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+
+class ObservationEvidence(Base):
+    """A file attached to an observation, with what comparing its EXIF to the report found."""
+
+    __tablename__ = "observation_evidence"
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_file.sha256"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))  # the file name as the client sent it
+    field: Mapped[str | None] = mapped_column(String(64))  # the form field, e.g. photo
+    # Distance from the EXIF position to the reported place, and EXIF time minus report time.
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    time_gap_s: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[str]] = mapped_column(JSON)  # e.g. far_from_report, time_mismatch
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    added_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (Index("ix_observation_evidence_sha256", "sha256"),)
+
+
+class FormVersion(Base):
+    """One version of an XForm that phones download: generated from the taxonomy, or uploaded."""
+
+    __tablename__ = "form_version"
+    __audit_digest__ = ("xlsform",)  # the workbook's bytes: the audit log keeps their SHA-256
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))  # generated, uploaded
+    # SHA-256 of what a generated form was made from (taxonomy, posts): a change makes a version.
+    basis: Mapped[str] = mapped_column(String(64), default="")
+    xform: Mapped[str] = mapped_column(Text)
+    md5: Mapped[str] = mapped_column(String(32))  # of the XForm bytes, as formList publishes
+    xlsform: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # When a newer version replaced it, submissions to it are accepted until closes_at.
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+
+class FormMedia(Base):
+    """A media file a form version refers to (listed in its OpenRosa manifest)."""
+
+    __tablename__ = "form_media"
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_file.sha256"))
+    md5: Mapped[str] = mapped_column(String(32))
+
+
+class Submission(Base):
+    """An OpenRosa submission exactly as received (raw XML kept), and what it became."""
+
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(128), unique=True)
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"))
+    xml: Mapped[str] = mapped_column(Text)
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    device_token_id: Mapped[int | None] = mapped_column(ForeignKey("device_token.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # False while parts of a split submission are still to come.
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    observation_id: Mapped[int | None] = mapped_column(ForeignKey("observation.id"))
+    # meta/deprecatedID: the instance this one edits (its observation is then replaced).
+    deprecated_id: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_submission_deprecated", "deprecated_id"),)
+
+
+class SubmissionAttachment(Base):
+    """A file a submission names; sha256 stays empty until a part of the submission brings it."""
+
+    __tablename__ = "submission_attachment"
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("evidence_file.sha256"))
+
+
+class ImportFile(Base):
+    """A file imported into observations: what it was, and how many rows went in or not."""
+
+    __tablename__ = "import_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(16))  # csv, geojson, gpx, kml
+    rows: Mapped[int] = mapped_column(Integer)
+    imported: Mapped[int] = mapped_column(Integer)  # new observations
+    already: Mapped[int] = mapped_column(Integer)  # rows stored before (a re-import)
+    refused: Mapped[int] = mapped_column(Integer)
+    partial: Mapped[bool] = mapped_column(Boolean)
+    imported_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_import_file_sha256", "sha256"),)
 
 
 class TruthEvent(Base):

@@ -15,10 +15,26 @@ from xstatic.pkg import leaflet
 from vigil.config import Settings, get_settings
 from vigil.store.db import Database
 from vigil.web import problems
-from vigil.web.api import fusion, geography, incidents, map, observations, reference, stats
+from vigil.web.api import (
+    devices,
+    evidence,
+    forms,
+    fusion,
+    geography,
+    imports,
+    incidents,
+    map,
+    observations,
+    reference,
+    stats,
+)
 from vigil.web.deps import Access
 from vigil.web.limits import BodyLimit
-from vigil.web.pages import auth, mapview
+from vigil.web.openrosa import routes as openrosa
+from vigil.web.pages import auth, mapview, report
+from vigil.web.pages import devices as device_pages
+from vigil.web.pages import forms as form_pages
+from vigil.web.pages import imports as import_pages
 from vigil.web.pages import incidents as incident_page
 from vigil.web.pages.render import STATIC_DIR
 from vigil.worker.fusion import FusionWorker
@@ -60,13 +76,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.effective_database_url)
     problems.install(app)
-    pages = (auth, mapview, incident_page)
-    for module in (observations, incidents, fusion, stats, geography, reference, map, *pages):
+    pages = (auth, mapview, incident_page, report, import_pages, form_pages, device_pages)
+    api = (observations, evidence, incidents, fusion, stats, geography, reference, map)
+    for module in (*api, imports, forms, devices, openrosa, *pages):
         document_roles(module.router.routes)
         app.include_router(module.router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     app.mount("/static/vigil", StaticFiles(directory=STATIC_DIR), name="vigil-static")
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        render=problems.render_error,
+    )
     return app
 
 

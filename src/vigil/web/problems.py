@@ -44,6 +44,11 @@ def problem_response(error: VigilError, instance: str) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def render_error(error: VigilError, path: str) -> Response:
+    """An error answered outside a route (the body limit): in the form of the path's edge."""
+    return problem_response(error, path)
+
+
 def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 

@@ -1,0 +1,5 @@
+"""api/devices (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

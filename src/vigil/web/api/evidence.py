@@ -1,0 +1,5 @@
+"""api/evidence (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

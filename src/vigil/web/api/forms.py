@@ -1,0 +1,5 @@
+"""api/forms (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""api/imports (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""OpenRosa: the protocol ODK Collect, KoBoCollect and Enketo speak."""

@@ -1,0 +1,5 @@
+"""openrosa/routes (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

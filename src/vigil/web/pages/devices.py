@@ -1,0 +1,5 @@
+"""pages/devices (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

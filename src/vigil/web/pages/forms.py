@@ -1,0 +1,5 @@
+"""pages/forms (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""pages/imports (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""pages/report (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
