@@ -45,6 +45,7 @@ CATALOGUE: dict[str, ProblemType] = {
         ProblemType("unknown_reference", 422, "A referenced object does not exist"),
         ProblemType("invalid_geometry", 422, "The geometry is not valid"),
         ProblemType("invalid_form", 422, "The form cannot be used"),
+        ProblemType("file_refused", 422, "The file is damaged or too large to decode"),
         ProblemType("import_refused", 422, "The file was refused; nothing was imported"),
         ProblemType("invalid_range", 422, "The time range is not valid"),
         ProblemType("invalid_grouping", 422, "The grouping does not fit the observations"),
