@@ -20,9 +20,11 @@ def _text(name: str) -> str:
 
 
 def _commands(group: click.Group, prefix: str = "vigil") -> list[str]:
+    """Every leaf command. Groups are recognised by their subcommands: newer Typer has its own
+    Click classes, which are not click.Group."""
     found = []
     for name, command in group.commands.items():
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):
             found += _commands(command, f"{prefix} {name}")
         else:
             found.append(f"{prefix} {name}")

@@ -174,6 +174,7 @@ def test_cli_account_writes_append_their_events(db: Database) -> None:
     got = [(e.action, e.entity_type, e.actor.startswith("cli:")) for e in events(db, before)]
     assert got == [
         ("user.add", "user_account", True),
+        ("digest.set", "digest_credential", True),
         ("token.create", "api_token", True),
         ("user.disable", "user_account", True),
     ]
@@ -367,3 +368,17 @@ def test_concurrent_writers_keep_one_chain(db, users) -> None:
     assert len({e.seq for e in chain}) == len(chain)
     done = vigil(db, "verify")
     assert done.returncode == 0, done.stdout
+
+
+def test_repeated_logins_are_not_taken_for_a_hidden_deletion(db, users, client) -> None:
+    """Logins are notes that recur under one name, not rows: verify must not call them
+    re-created rows."""
+    for _ in range(2):
+        assert _login(client, users).status_code == 303
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {"username": "nobody", "password": "wrong password", "csrf_token": token.group(1)}
+        assert client.post("/login", data=form, follow_redirects=False).status_code == 401
+    code, output = verify_in_process(db)
+    assert code == 0 and "intact" in output, output

@@ -237,7 +237,7 @@ def server(app) -> Iterator[tuple[str, int]]:
     """The app behind a real uvicorn server on loopback, as `vigil serve` runs it."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", date_header=False)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -249,6 +249,18 @@ def server(app) -> Iterator[tuple[str, int]]:
     srv.should_exit = True
     thread.join(10)
     sock.close()
+
+
+def test_every_answer_carries_one_date_header(db, users, server) -> None:
+    """The app dates its answers (OpenRosa clients read Date); uvicorn must not add a second."""
+    base = f"http://{server[0]}:{server[1]}"
+    answers = [
+        httpx.get(f"{base}/api/v1/categories", headers=users["monitor"].headers),
+        httpx.head(f"{base}/submission", headers={"X-OpenRosa-Version": "1.0"}),
+        httpx.get(f"{base}/formList"),  # no version header: refused, still dated
+    ]
+    for r in answers:
+        assert len(r.headers.get_list("date")) == 1, (r.request.url, r.headers)
 
 
 def _head(token: str, framing: str) -> bytes:
@@ -378,3 +390,16 @@ def test_login_form_with_oversized_or_missing_fields_shows_the_form_again(db, cl
         assert "text/html" in page.headers["content-type"]
         assert "at most 64 characters" in page.text
         assert "vigil_session" not in page.cookies
+
+
+def test_an_upload_with_a_text_where_the_file_goes_names_the_field(db, users, client) -> None:
+    """A multipart endpoint's own fields are named, not answered with "send JSON"."""
+    before = counts(db)
+    r = client.post(
+        "/api/v1/imports",
+        data={"file": "not a file", "dry_run": "true"},
+        files={"other": ("x.csv", b"a,b\n")},
+        headers=users["monitor"].headers,
+    )
+    assert_problem(r, 422, "validation_failed", "file")
+    assert counts(db) == before

@@ -91,3 +91,20 @@ def revoke(token_id: int = typer.Argument(..., help="Token id, from `vigil token
     with db.writing() as session:
         accounts.revoke_token(session, cli_operator().actor, token_id)
     out.print(f"token {token_id} revoked")
+
+
+@user_app.command("password")
+@clear_errors
+def password(
+    user: str = typer.Argument(..., help="User name."),
+    password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
+) -> None:
+    """Set a user's password, and with it their HTTP Digest credential; their sessions end."""
+    if password_stdin:
+        secret = sys.stdin.readline().rstrip("\n")
+    else:
+        secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    db = open_database()
+    with db.writing() as session:
+        accounts.set_password(session, cli_operator().actor, user, secret)
+    out.print(f"password of {user} set (Basic and Digest sign-in)")

@@ -107,18 +107,25 @@ def serve(
     # collector's full passes, which otherwise walk it and stall long API pages.
     gc.freeze()
     out.print(f"Vigil is at http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The app sets Date itself (web/headers.py); uvicorn's own would make it twice.
+    uvicorn.run(app, host=host, port=port, log_level="warning", date_header=False)
 
 
 @app.command()
 @clear_errors
 def verify() -> None:
-    """Check the audit chain and that every stored row matches its audit trail."""
+    """Check the audit chain, that every stored row matches its audit trail, and that every
+    evidence file is still in the store with its bytes unchanged."""
+    from vigil.store.blobs import BlobStore
+
     db = open_database()
     with db.reading() as session, progress_bar("verify", None) as tick:
-        verdict = verify_integrity(session, tick)
+        verdict = verify_integrity(session, tick, BlobStore.of(get_settings()))
     if verdict.ok:
-        out.print(f"intact: {verdict.events} audit events, {verdict.rows} rows checked")
+        out.print(
+            f"intact: {verdict.events} audit events, {verdict.rows} rows, "
+            f"{verdict.files} evidence files checked"
+        )
         return
     for problem in verdict.problems:
         out.print(f"TAMPERED: {problem}", highlight=False, soft_wrap=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vigil.store.tables import ApiToken, User, WebSession
+from vigil.store.tables import ApiToken, DigestCredential, User, WebSession
 
 
 def user_by_name(session: Session, username: str) -> User | None:
@@ -61,3 +61,13 @@ def delete_sessions_of(session: Session, user_id: int) -> None:
 def delete_expired_sessions(session: Session, now: datetime) -> None:
     """Forget web sessions that have expired (done at each login, so the table stays small)."""
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+
+
+def digest_of(session: Session, username: str) -> tuple[User, DigestCredential] | None:
+    """The user with this username and their HTTP Digest credential, or None."""
+    row = session.execute(
+        select(User, DigestCredential)
+        .join(DigestCredential, DigestCredential.user_id == User.id)
+        .where(User.username == username)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -1,7 +1,9 @@
-"""Accounts: users with argon2 passwords, bearer tokens for machines, browser sessions."""
+"""Accounts: users with argon2 passwords (and the HTTP Digest credential phones need), bearer
+tokens for machines, browser sessions."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -19,12 +21,14 @@ from vigil.queries.common import get_by
 from vigil.services.access import Principal, sha256_hex
 from vigil.services.audit import Auditor
 from vigil.store.snapshots import row_values
-from vigil.store.tables import ApiToken, Party, User, WebSession
+from vigil.store.tables import ApiToken, DigestCredential, Party, User, WebSession
 
 _HASHER = PasswordHasher()
 # Verified against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _HASHER.hash("not a password")
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+# The realm of HTTP Digest (RFC 7616) challenges; the stored HA1 is bound to it.
+DIGEST_REALM = "Vigil"
 
 
 def add_user(
@@ -41,8 +45,8 @@ def add_user(
         raise invalid("username", "2-64 characters: lower-case letters, digits, . _ -")
     if role not in Role.__members__:
         raise invalid("role", f"one of {', '.join(Role.__members__)}")
-    if password is not None and len(password) < 8:
-        raise invalid("password", "at least 8 characters")
+    if password is not None:
+        _check_password(password)
     if accounts_q.user_by_name(session, username) is not None:
         raise VigilError("already_exists", f"user {username!r} exists already")
     party_id = _liaison_party(session, Role(role), party_code)
@@ -57,8 +61,66 @@ def add_user(
     )
     session.add(user)
     session.flush()
-    Auditor(session, actor).created("user.add", user)
+    audit = Auditor(session, actor)
+    audit.created("user.add", user)
+    if password:
+        _set_digest(session, audit, user, password)
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise invalid("password", "at least 8 characters")
+    if len(password) > 1024:
+        raise invalid("password", "at most 1024 characters")
+
+
+def digest_ha1(username: str, password: str, realm: str = DIGEST_REALM) -> str:
+    """MD5(username:realm:password): what an HTTP Digest (MD5) server keeps instead of the
+    password, since the protocol needs it to check a response."""
+    data = f"{username}:{realm}:{password}".encode()
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _set_digest(session: Session, audit: Auditor, user: User, password: str) -> None:
+    """Write or replace the user's Digest credential, audited (its HA1 only as a SHA-256)."""
+    ha1 = digest_ha1(user.username, password)
+    row = session.get(DigestCredential, user.id)
+    if row is None:
+        row = DigestCredential(user_id=user.id, realm=DIGEST_REALM, ha1=ha1)
+        session.add(row)
+        session.flush()
+        audit.created("digest.set", row)
+        return
+    before = row_values(row)
+    row.realm, row.ha1 = DIGEST_REALM, ha1
+    session.flush()
+    audit.changed("digest.set", row, before)
+
+
+def set_password(session: Session, actor: str, username: str, password: str) -> User:
+    """Give a user a new password (and so a new Digest credential); their sessions end."""
+    _check_password(password)
+    user = accounts_q.user_by_name(session, username)
+    if user is None:
+        raise VigilError("not_found", f"no user {username!r}")
+    before = row_values(user)
+    user.password_hash = _HASHER.hash(password)
+    session.flush()
+    audit = Auditor(session, actor)
+    audit.changed("user.password", user, before)
+    _set_digest(session, audit, user, password)
+    accounts_q.delete_sessions_of(session, user.id)
+    return user
+
+
+def digest_credential(session: Session, username: str) -> tuple[User, str] | None:
+    """The user and their Digest HA1 for the realm, or None (unknown, disabled, or no
+    password set since Digest credentials were introduced)."""
+    found = accounts_q.digest_of(session, username)
+    if found is None or found[0].disabled or found[1].realm != DIGEST_REALM:
+        return None
+    return found[0], found[1].ha1
 
 
 def _liaison_party(session: Session, role: Role, party_code: str | None) -> int | None:
@@ -152,7 +214,7 @@ def login(session: Session, username: str, password: str, hours: int) -> Login |
     """Check a password and open a session; None when refused. Both outcomes are audited,
     so the caller commits either way."""
     user = accounts_q.user_by_name(session, username)
-    ok = _password_matches(user.password_hash if user else None, password)
+    ok = password_matches(user.password_hash if user else None, password)
     if user is None or not ok or user.disabled:
         Auditor(session, "anonymous").noted("login.failed", "login", username[:64], {})
         return None
@@ -173,7 +235,7 @@ def login(session: Session, username: str, password: str, hours: int) -> Login |
     return Login(cookie, csrf, who)
 
 
-def _password_matches(stored: str | None, password: str) -> bool:
+def password_matches(stored: str | None, password: str) -> bool:
     try:
         return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from vigil.queries import incidents as incidents_q
 from vigil.queries import observations as obs_q
 from vigil.queries.common import list_all
 from vigil.services.access import Principal, require
+from vigil.services.evidence import Attached, evidence_for
 from vigil.services.map import mission_zone
 from vigil.store.tables import Observation, Post, Zone
 
@@ -37,6 +38,7 @@ class ObservationLine:
     observation: Observation
     post: str | None
     role: str  # member | summary
+    evidence: tuple[Attached, ...] = ()  # photos, videos, sound files sent with it
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ def incident_view(session: Session, who: Principal | None, incident_id: int) -> 
         raise VigilError("not_found", f"no incident {incident_id}")
     codes = obs_q.post_codes(session)
     lines = _lines(session, found, codes)
+    files = evidence_for(session, who, [line.observation.id for line in lines])
+    lines = [replace(line, evidence=tuple(files.get(line.observation.id, ()))) for line in lines]
     sections, raw = explanation_sections(found.fusion.explanation if found.fusion else None)
     post_ids = {line.observation.post_id for line in lines}
     fusion = found.fusion

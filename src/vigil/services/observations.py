@@ -95,6 +95,48 @@ def _dedupe(
     return unique
 
 
+@dataclass(frozen=True)
+class References:
+    """What the database and the clock allow: categories, weapon classes, posts and times."""
+
+    categories: frozenset[str]
+    posts: dict[str, Post]
+    now: datetime
+    tolerance_s: int
+
+    @classmethod
+    def load(
+        cls,
+        session: Session,
+        drafts: Sequence[ObservationDraft],
+        now: datetime,
+        tolerance_s: int,
+    ) -> References:
+        """The mission's categories and the posts these drafts name."""
+        categories = frozenset(session.scalars(select(Category.code)))
+        codes = {d.observer.post for d in drafts if d.observer.post}
+        posts = {p.code: p for p in session.scalars(select(Post).where(Post.code.in_(codes)))}
+        return cls(categories, posts, now, tolerance_s)
+
+    def errors(self, d: ObservationDraft, label: str) -> list[FieldError]:
+        """What is wrong with one draft (field names prefixed by its label, if any)."""
+        errors = []
+        if d.category not in self.categories:
+            errors.append(FieldError(_at(label, "category"), f"unknown category {d.category!r}"))
+        if d.weapon_class is not None and d.weapon_class not in WEAPON_CLASSES:
+            errors.append(
+                FieldError(_at(label, "weapon_class"), f"unknown weapon class {d.weapon_class!r}")
+            )
+        if d.observer.post and d.observer.post not in self.posts:
+            errors.append(
+                FieldError(_at(label, "observer.post"), f"unknown post {d.observer.post!r}")
+            )
+        for name, when in (("observed_at", d.observed_at), ("observed_to", d.observed_to)):
+            if when is not None and too_far_in_future(when, self.now, self.tolerance_s):
+                errors.append(FieldError(_at(label, name), "lies in the future"))
+        return errors
+
+
 def _check_references(
     session: Session,
     drafts: Sequence[ObservationDraft],
@@ -102,13 +144,11 @@ def _check_references(
     now: datetime,
     tolerance_s: int,
 ) -> dict[str, Post]:
-    """Categories, weapon classes, posts and times that the database and the clock allow."""
-    categories = set(session.scalars(select(Category.code)))
-    codes = {d.observer.post for d in drafts if d.observer.post}
-    posts = {p.code: p for p in session.scalars(select(Post).where(Post.code.in_(codes)))}
+    """Refuse the batch when any draft names what the database or the clock does not allow."""
+    refs = References.load(session, drafts, now, tolerance_s)
     errors: list[FieldError] = []
     for draft, label in zip(drafts, labels, strict=True):
-        errors += _draft_errors(draft, label, categories, posts, now, tolerance_s)
+        errors += refs.errors(draft, label)
         if len(errors) >= 50:
             break
     if errors:
@@ -118,30 +158,7 @@ def _check_references(
             else "validation_failed"
         )
         raise VigilError(code, f"{errors[0].field}: {errors[0].message}", errors)
-    return posts
-
-
-def _draft_errors(
-    d: ObservationDraft,
-    label: str,
-    categories: set[str],
-    posts: dict[str, Post],
-    now: datetime,
-    tolerance_s: int,
-) -> list[FieldError]:
-    errors = []
-    if d.category not in categories:
-        errors.append(FieldError(_at(label, "category"), f"unknown category {d.category!r}"))
-    if d.weapon_class is not None and d.weapon_class not in WEAPON_CLASSES:
-        errors.append(
-            FieldError(_at(label, "weapon_class"), f"unknown weapon class {d.weapon_class!r}")
-        )
-    if d.observer.post and d.observer.post not in posts:
-        errors.append(FieldError(_at(label, "observer.post"), f"unknown post {d.observer.post!r}"))
-    for name, when in (("observed_at", d.observed_at), ("observed_to", d.observed_to)):
-        if when is not None and too_far_in_future(when, now, tolerance_s):
-            errors.append(FieldError(_at(label, name), "lies in the future"))
-    return errors
+    return refs.posts
 
 
 def _row(

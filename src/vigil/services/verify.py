@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from vigil.domain.audit_chain import GENESIS, EventContent, canonical, digest
 from vigil.queries import audit as audit_q
+from vigil.queries import evidence as evidence_q
+from vigil.store.blobs import BlobStore, is_sha256
 from vigil.store.snapshots import entity_id, entity_type, row_values, snapshot
 from vigil.store.tables import AuditEvent, audited_tables
 
@@ -25,6 +27,7 @@ class Verdict:
 
     events: int = 0
     rows: int = 0
+    files: int = 0  # evidence files rehashed (with their thumbnails)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -38,13 +41,40 @@ class Verdict:
             self.problems.append(problem)
 
 
-def verify(session: Session, progress: Progress | None = None) -> Verdict:
-    """Check the chain link by link, then every audited row against its last event."""
+def verify(
+    session: Session, progress: Progress | None = None, blobs: BlobStore | None = None
+) -> Verdict:
+    """Check the chain link by link, then every audited row against its last event, then
+    (given the evidence store) that every evidence file's bytes still hash to its name."""
     tick = progress or (lambda _stage, _n: None)
     verdict = Verdict()
     last_state = _walk_chain(session, verdict, tick)
     _compare_rows(session, verdict, last_state, tick)
+    if blobs is not None:
+        _check_files(session, verdict, blobs, tick)
     return verdict
+
+
+def _check_files(session: Session, verdict: Verdict, blobs: BlobStore, tick: Progress) -> None:
+    """Each evidence file and thumbnail must be in the store, its bytes unchanged."""
+    for sha, thumbnail in evidence_q.stored_names(session):
+        verdict.files += 1
+        _check_file(verdict, blobs, sha, f"evidence_file {sha}")
+        if thumbnail:
+            _check_file(verdict, blobs, thumbnail, f"the thumbnail of evidence_file {sha}")
+        tick("files", 1)
+
+
+def _check_file(verdict: Verdict, blobs: BlobStore, sha: str, what: str) -> None:
+    try:
+        found = blobs.digest(sha) if is_sha256(sha) else None
+    except OSError as exc:
+        verdict.add(f"{what} cannot be read from the evidence store: {exc.strerror or exc}")
+        return
+    if found is None:
+        verdict.add(f"{what} is missing from the evidence store ({blobs.root})")
+    elif found != sha:
+        verdict.add(f"{what} was altered outside Vigil: its bytes now hash to {found}")
 
 
 def _walk_chain(
@@ -52,6 +82,7 @@ def _walk_chain(
 ) -> dict[tuple[str, str], tuple[int, str | None]]:
     """Recompute each hash; return (entity type, id) -> (seq, digest of its last state)."""
     state: dict[tuple[str, str], tuple[int, str | None]] = {}
+    tables = {entity_type(cls) for cls in audited_tables()}
     prev, expected_seq = GENESIS, 1
     for event in audit_q.iter_all(session):
         verdict.events += 1
@@ -60,7 +91,8 @@ def _walk_chain(
         prev, expected_seq = event.hash, event.seq + 1
         after = orjson.loads(event.after) if event.after is not None else None
         key = (event.entity_type, event.entity_id)
-        _check_recreated(event, state.get(key), verdict)
+        if event.entity_type in tables:  # not notes such as logins, which recur by name
+            _check_recreated(event, state.get(key), verdict)
         state[key] = (event.seq, None if after is None else digest(after))
     return state
 

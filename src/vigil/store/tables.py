@@ -175,7 +175,8 @@ class DeviceToken(Base):
     label: Mapped[str] = mapped_column(String(200))  # which phone, e.g. "patrol 2 tablet"
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The admin who issued it; None when an operator issued it at the server's console.
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

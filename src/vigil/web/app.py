@@ -29,6 +29,7 @@ from vigil.web.api import (
     stats,
 )
 from vigil.web.deps import Access
+from vigil.web.headers import DateHeader
 from vigil.web.limits import BodyLimit
 from vigil.web.openrosa import routes as openrosa
 from vigil.web.pages import auth, mapview, report
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         upload_bytes=settings.max_upload_bytes,
         render=problems.render_error,
     )
+    app.add_middleware(DateHeader)
     return app
 
 

@@ -1,5 +1,5 @@
 """Errors at the HTTP edge: the catalogue rendered as RFC 9457 problem+json; pages redirect to
-the login or show an error page."""
+the login or show an error page; OpenRosa paths (phones) get an OpenRosaResponse envelope."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi import params as params_module
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigil.errors import CATALOGUE, FieldError, VigilError
+from vigil.formats.openrosa import response_xml
+from vigil.web.openrosa import auth as openrosa_auth
+from vigil.web.openrosa.responses import error_response, is_openrosa, xml_response
 from vigil.web.pages.render import error_page
 
 log = logging.getLogger("vigil.web")
@@ -44,8 +48,20 @@ def problem_response(error: VigilError, instance: str) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def openrosa_error(error: VigilError, request: Request | None = None) -> Response:
+    """An error on an OpenRosa path: XML with nature="error", the OpenRosa headers, and on a
+    401 the Digest and Basic challenges (stale=true when only the nonce had expired)."""
+    challenges = openrosa_auth.challenges(stale=bool(error.extra.get("stale")))
+    limit = None
+    if request is not None and request.url.path.endswith("/submission"):
+        limit = request.app.state.settings.max_upload_bytes
+    return error_response(error, challenges, limit)
+
+
 def render_error(error: VigilError, path: str) -> Response:
     """An error answered outside a route (the body limit): in the form of the path's edge."""
+    if is_openrosa(path):
+        return openrosa_error(error)
     return problem_response(error, path)
 
 
@@ -53,10 +69,20 @@ def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
+def _takes_form(request: Request) -> bool:
+    """True when the route reads a form or files (an upload), not a JSON body."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    params = getattr(dependant, "body_params", None) or []
+    return any(isinstance(p.field_info, params_module.Form) for p in params)
+
+
 def _not_json(request: Request) -> bool:
     """A write to the JSON API whose body is declared as something else (a form, text, none)."""
     if _is_page(request) or request.method not in ("POST", "PUT", "PATCH"):
         return False
+    if _takes_form(request):
+        return False  # an upload: its own fields are named in the validation errors
     if (
         request.headers.get("content-length", "0") == "0"
         and "transfer-encoding" not in request.headers
@@ -93,6 +119,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(VigilError)
     async def vigil_error(request: Request, exc: VigilError) -> Response:
+        if is_openrosa(request.url.path):
+            return openrosa_error(exc, request)
         if exc.code == "not_authenticated" and _is_page(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
@@ -111,11 +139,15 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _STATUS_CODES.get(exc.status_code, "malformed_request")
         detail = str(exc.detail) if exc.detail else CATALOGUE[code].title
+        if is_openrosa(request.url.path):
+            return openrosa_error(VigilError(code, detail), request)
         return problem_response(VigilError(code, detail), request.url.path)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
+        if is_openrosa(request.url.path):
+            return _openrosa_failure()
         body = {
             "type": "about:blank",
             "title": "Internal error",
@@ -124,3 +156,9 @@ def install(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
+
+
+def _openrosa_failure() -> Response:
+    """A server failure told to a phone: 500 in the envelope, so it keeps the form to resend."""
+    body = response_xml("the server failed; nothing was stored: send again later", "error")
+    return xml_response(body, 500)

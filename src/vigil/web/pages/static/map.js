@@ -97,6 +97,7 @@
     return Vigil.observationLayer(obs, (f, layer) => {
       layer.bindPopup(popupHtml(f.properties, start), { maxWidth: 280 });
       layer.on("popupopen", () => highlight(f.properties.id));
+      Vigil.loadEvidence(layer, f.properties.id); // photos: thumbnails linking to the files
       (layers[f.properties.id] = layers[f.properties.id] || []).push(layer);
     }).addTo(map);
   }

@@ -156,6 +156,55 @@ window.Vigil = (function () {
     ];
   }
 
+  // Evidence files of an observation (GET /api/v1/observations/{id}/evidence): thumbnails
+  // linking to each file exactly as received; sound and video files as named links.
+  const FLAG_WORDS = { far_from_report: "taken far from the reported place",
+    time_mismatch: "taken at another time than reported" };
+
+  function evidenceHtml(items) {
+    if (!items.length) return "";
+    const one = (e) => {
+      const f = e.file;
+      const flags = (e.flags || []).map((k) => FLAG_WORDS[k] || k).join("; ");
+      const title = esc(e.name + (flags ? ` (${flags})` : ""));
+      const border = flags ? "#d62828" : "#999";
+      const inner = f.thumbnail_url
+        ? `<img src="${esc(f.thumbnail_url)}" alt="${title}" style="max-width:120px;` +
+          `max-height:90px;display:block;border:2px solid ${border}">`
+        : `${esc(f.kind)}: ${esc(e.name)}`;
+      return `<span style="display:inline-block;vertical-align:top;max-width:124px;` +
+        `margin:4px 4px 0 0"><a class="evidence-link${flags ? " flagged" : ""}" ` +
+        `href="${esc(f.url)}" target="_blank" rel="noopener" title="${title}">${inner}</a>` +
+        (flags ? `<small style="display:block;color:#a11">⚠ ${esc(flags)}</small>` : "") +
+        "</span>";
+    };
+    return `<div class="evidence">${items.map(one).join("")}</div>`;
+  }
+
+  // Fetch an observation's evidence when its popup first opens, and add it to the popup.
+  function loadEvidence(layer, id) {
+    let asked = false;
+    layer.on("popupopen", (e) => {
+      if (asked) return;
+      asked = true;
+      fetch(`/api/v1/observations/${encodeURIComponent(id)}/evidence`,
+        { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : []))
+        .then((items) => {
+          const html = evidenceHtml(items);
+          if (!html) return;
+          const popup = e.popup;
+          popup.setContent(popup.getContent() + html);
+          const node = popup.getElement();
+          for (const img of node ? node.querySelectorAll("img") : []) {
+            img.addEventListener("load", () => popup.update());
+          }
+        })
+        .catch(() => { asked = false; });
+    });
+  }
+
   return { KINDS, kindOf, esc, missionClock, what, observationLayer, incidentLayers,
-    incidentPopup, incidentLabel, highlighter, incidentLegendRows, svgLine, LOCATION_KINDS };
+    incidentPopup, incidentLabel, highlighter, incidentLegendRows, svgLine, LOCATION_KINDS,
+    evidenceHtml, loadEvidence };
 })();
