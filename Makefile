@@ -18,7 +18,18 @@ run: $(STAMP)
 	$(BIN)/vigil init --demo-if-empty
 	$(BIN)/vigil serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+# ODK's own form engine for tests/browser/test_odk_engine.py, from the npm registry as locked;
+# without npm that test skips and says how to get it.
+ENGINE := tests/odk_engine
+ENGINE_STAMP := $(ENGINE)/dist/odk-engine.js
+
+$(ENGINE_STAMP): $(ENGINE)/package-lock.json $(ENGINE)/entry.js
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(ENGINE) --no-audit --no-fund --loglevel=error && \
+	  npm run --prefix $(ENGINE) --silent build; \
+	else echo "npm not found: the ODK engine test will be skipped"; fi
+
+test: $(STAMP) $(ENGINE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -260,6 +260,55 @@ def fusion_scale_table(results: list[dict[str, Any]]) -> Table:
     return table
 
 
+def submissions_table(results: list[dict[str, Any]]) -> Table:
+    """Observations per second, one per request: JSON API, OpenRosa, OpenRosa with a photo."""
+    table = Table(
+        title="One observation per request: JSON API vs OpenRosa (as ODK Collect sends)",
+        caption="ratio: OpenRosa per second / JSON API per second, measured in the same run",
+    )
+    for column in ("db", "n", "API /s", "p95 ms", "OpenRosa /s", "p95 ms", "ratio"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("+ 100 KB photo /s", justify="right", no_wrap=True)
+    for column in ("p95 ms", "ratio"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for r in results:
+        api, plain, photo = r["api"], r["openrosa"], r["openrosa_photo"]
+        table.add_row(
+            r["db"],
+            f"{r['submissions']:,}",
+            f"{api['per_s']:.1f}",
+            f"{api['p95_ms']:.1f}",
+            f"{plain['per_s']:.1f}",
+            f"{plain['p95_ms']:.1f}",
+            f"{r['openrosa_ratio']:.2f}",
+            f"{photo['per_s']:.1f}",
+            f"{photo['p95_ms']:.1f}",
+            f"{r['openrosa_photo_ratio']:.2f}",
+        )
+    return table
+
+
+def import_table(results: list[dict[str, Any]]) -> Table:
+    """One CSV import against the same rows as JSON batches of 10,000."""
+    table = Table(
+        title="Import of one CSV file vs the same rows as JSON batches",
+        caption="ratio: JSON batch seconds / import seconds, measured in the same run",
+    )
+    for column in ("db", "rows", "import s", "rows/s", "batches s", "rows/s", "ratio"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for r in results:
+        table.add_row(
+            r["db"],
+            f"{r['rows']:,}",
+            f"{r['import_s']:.2f}",
+            f"{r['import_per_s']:,}",
+            f"{r['batch_s']:.2f}",
+            f"{r['batch_per_s']:,}",
+            f"{r['ratio']:.2f}",
+        )
+    return table
+
+
 def show(console: Console, results: list[dict[str, Any]]) -> None:
     """Print the tables of whatever ran."""
     tables = (
@@ -269,6 +318,8 @@ def show(console: Console, results: list[dict[str, Any]]) -> None:
         ("fusion_accuracy", fusion_grouping_table),
         ("fusion_accuracy", fusion_location_table),
         ("fusion_scale", fusion_scale_table),
+        ("submissions", submissions_table),
+        ("import", import_table),
     )
     for name, make in tables:
         found = [r for r in results if r["benchmark"] == name]

@@ -1,4 +1,5 @@
-"""`python -m benchmarks.run` (`make bench`): intake and query (SQLite and PostgreSQL), fusion."""
+"""`python -m benchmarks.run` (`make bench`): intake, query and field reporting (SQLite and
+PostgreSQL), fusion."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from rich.progress import (
 )
 
 from benchmarks.databases import DEFAULT_PG_ADMIN, pg_unreachable
+from benchmarks.field import run_field
 from benchmarks.fusion import run_fusion
 from benchmarks.intake import run_intake
 from benchmarks.query import run_query
@@ -38,9 +40,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="10,000 observations, 100,000 rows; fusion: density 1, one seed, 10k and 100k",
+        help="10,000 observations, 100,000 rows; fusion: density 1, one seed, 10k and 100k; "
+        "field: 50 submissions, 2,000 rows",
     )
-    p.add_argument("--only", choices=("intake", "query", "fusion"), help="run one benchmark only")
+    p.add_argument(
+        "--only", choices=("intake", "query", "field", "fusion"), help="run one benchmark only"
+    )
+    p.add_argument("--submissions", type=int, help="field: submissions per leg (default 300)")
+    p.add_argument("--import-rows", type=int, help="field: rows of the imported CSV (20,000)")
     p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     p.add_argument("--observations", type=int, help="intake size (default 100,000)")
     p.add_argument("--batch", type=int, nargs="+", default=[10_000, 1_000], help="batch sizes")
@@ -66,6 +73,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.observations = args.observations or (10_000 if args.quick else 100_000)
     args.rows = args.rows or (100_000 if args.quick else 1_000_000)
+    args.submissions = args.submissions or (50 if args.quick else 300)
+    args.import_rows = args.import_rows or (2_000 if args.quick else 20_000)
     args.fusion_seeds = args.fusion_seeds or (1 if args.quick else 3)
     args.fusion_density = args.fusion_density or ([1.0] if args.quick else [1.0, 3.0])
     if args.fusion_sizes is None:
@@ -156,6 +165,19 @@ def run_all(
                 results += found
                 for r in found:
                     progress.console.print(_line(r), highlight=False)
+            if args.only in (None, "field"):
+                found = run_field(
+                    kind,
+                    args.submissions,
+                    args.import_rows,
+                    args.seed,
+                    work,
+                    args.pg_url,
+                    progress,
+                )
+                results += found
+                for r in found:
+                    progress.console.print(_line(r), highlight=False)
         if args.only in (None, "fusion"):
             fused, skipped = run_fusion(args, progress)
             results += fused
@@ -164,6 +186,17 @@ def run_all(
 
 def _line(r: dict[str, Any]) -> str:
     """One finished measurement, as it completes."""
+    if r["benchmark"] == "submissions":
+        return (
+            f"submissions {r['db']}: API {r['api']['per_s']}/s, OpenRosa "
+            f"{r['openrosa']['per_s']}/s (ratio {r['openrosa_ratio']:.2f}), with a photo "
+            f"{r['openrosa_photo']['per_s']}/s (ratio {r['openrosa_photo_ratio']:.2f})"
+        )
+    if r["benchmark"] == "import":
+        return (
+            f"import {r['db']} {r['rows']:,} rows: {r['import_s']:.2f} s, JSON batches "
+            f"{r['batch_s']:.2f} s, ratio {r['ratio']:.2f}"
+        )
     if r["benchmark"] == "intake":
         return (
             f"intake {r['db']} batch {r['batch']:,}: API {r['api_per_s']:,}/s, "

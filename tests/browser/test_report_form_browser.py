@@ -7,12 +7,15 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import ExifTags, Image
 from tests.browser.conftest import Watch
 from tests.browser.test_map import DEMO_PASSWORD, SCREENSHOTS, assert_clean, sign_in
+
+from vigil.domain.geodesy import magnetic_declination
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
@@ -21,6 +24,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 HERE = {"latitude": 39.815, "longitude": 46.742, "accuracy": 15}  # near Shusha
 TEXT = "Two explosions, smoke rising north-east of the road."
+OBSERVED = datetime(2020, 12, 3, 10, 5, tzinfo=UTC)  # 14:05 in Baku, as the report says
 
 
 def camera_jpeg() -> bytes:
@@ -103,9 +107,14 @@ def fill_report(page: Page) -> None:
 
     page.get_by_label("A bearing from me").check()
     assert page.locator("#where-point").is_hidden() and page.locator("#where-bearing").is_visible()
+    page.get_by_label("True north (map)").check()
     take_bearing(page, 300.0)
     page.wait_for_function("document.querySelector('[name=bearing_deg]').value === '60'")
     assert "60°" in page.inner_text("#compass-status")
+    assert "magnetic" in page.inner_text("#compass-status")
+    assert page.get_by_label("Magnetic north (phone or hand compass)").is_checked(), (
+        "a compass reading is from magnetic north"
+    )
     page.fill("[name=bearing_deg]", "62")  # typed over: the field stays editable
     page.fill("[name=bearing_error_deg]", "8")
     page.fill("[name=distance_m]", "3500")
@@ -148,12 +157,16 @@ def test_a_monitor_reports_from_a_phone(phone: tuple[Page, Watch]) -> None:
     assert "smoke.jpg" in page.inner_text(".files")
     assert page.locator(".flag-far_from_report").count() == 1, "the far photo is flagged"
     assert page.get_attribute("a:text('Map of 2020-12-03')", "href") == "/map?day=2020-12-03"
+    turn = magnetic_declination(HERE["latitude"], HERE["longitude"], OBSERVED)
+    said = f"62° magnetic = {62 + turn:.1f}° true (declination {turn:+.1f}°)"
+    assert page.inner_text("#bearing-fact") == said
 
     stored = api(page, f"/api/v1/observations/{obs_id}")
     assert stored["client_id"] == client_id and stored["channel"] == "web"
     assert stored["observed_at"].startswith("2020-12-03T10:05:00"), "14:05 in Baku"
     assert stored["observer"]["lat"] == 39.815 and stored["observer"]["lon"] == 46.742
-    assert stored["bearing"]["deg"] == 62 and stored["distance"]["m"] == 3500
+    assert stored["bearing"]["deg"] == pytest.approx(62 + turn, abs=0.006), "from true north"
+    assert stored["bearing"]["error_deg"] == 8 and stored["distance"]["m"] == 3500
     assert stored["count"] == 2 and stored["text"] == TEXT
     files = api(page, f"/api/v1/observations/{obs_id}/evidence")
     assert [(f["name"], f["field"]) for f in files] == [("smoke.jpg", "photos")]
@@ -232,7 +245,12 @@ def test_the_plain_form_works_without_javascript(browser: Browser, server: str) 
         assert "2020-12-04 09:30 +04" in page.inner_text("main")
         stored = api_with_session(page, int(found.group(1)))
         assert stored["channel"] == "web" and stored["observed_at"].startswith("2020-12-04T05:30")
-        assert stored["observer"]["kind"] == "post" and stored["bearing"]["deg"] == 200
+        assert stored["observer"]["kind"] == "post"
+        # Magnetic by default, turned at the post's position (the observer's, as stored).
+        post_at = (stored["observer"]["lat"], stored["observer"]["lon"])
+        observed = datetime(2020, 12, 4, 5, 30, tzinfo=UTC)
+        turn = magnetic_declination(*post_at, observed)
+        assert stored["bearing"]["deg"] == pytest.approx(200 + turn, abs=0.006)
     finally:
         context.close()
 

@@ -5,13 +5,20 @@ observation appears on the map of its day with its photo, flagged if it was take
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
+from tests.conftest import OPERATOR
 from tests.evidence_samples import photo
+from tests.factories import add_post, observation
 from tests.integration.odk_collect import Collect, fill, md5
 
 from vigil.formats import collect_qr
 from vigil.services import forms
+from vigil.store.db import Database
 
 # A monitor south-east of Aghdam hears shelling and photographs the smoke.
 VALUES = {
@@ -65,6 +72,8 @@ def test_a_phone_set_up_by_qr_code_puts_an_observation_with_its_photo_on_the_map
     [observation_id] = found
     [shown] = [p for p in seen if p.get("id") == observation_id and p["layer"] == "observation"][:1]
     assert shown["text"] == VALUES["text"] and shown["count"] == 3
+    marked = {p["evidence"] for p in seen if p.get("id") == observation_id}
+    assert marked == {1}  # the map can mark it as having a photo before any popup opens
 
     evidence = client.get(f"/api/v1/observations/{observation_id}/evidence", headers=analyst)
     assert evidence.status_code == 200, evidence.text
@@ -86,3 +95,79 @@ def test_a_photo_taken_far_from_the_report_is_flagged(users, client: TestClient)
     [obs] = [o for o in listed["items"] if o["client_id"] == "uuid:6d1c2f0e-field-reporting-2"]
     [item] = client.get(f"/api/v1/observations/{obs['id']}/evidence", headers=analyst).json()
     assert "far_from_report" in item["flags"] and item["distance_m"] > 40_000
+
+
+@contextmanager
+def _statements(db: Database) -> Iterator[list[str]]:
+    """The SQL statements sent to the database meanwhile."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def _observe(client: TestClient, headers: dict[str, str], **changes: Any) -> int:
+    created = client.post("/api/v1/observations", json=observation(**changes), headers=headers)
+    assert created.status_code == 201, created.text
+    return int(created.json()["id"])
+
+
+def _attach(client: TestClient, headers: dict[str, str], oid: int, image: bytes) -> None:
+    files = {"file": ("IMG.jpg", image, "image/jpeg")}
+    sent = client.post(f"/api/v1/observations/{oid}/evidence", files=files, headers=headers)
+    assert sent.status_code == 201, sent.text
+
+
+def _evidence_on_map(client: TestClient, headers: dict[str, str], day: str) -> dict[int, set]:
+    """Observation id -> the `evidence` values of its features on the map of `day`."""
+    got = client.get("/api/v1/map/day", params={"date": day}, headers=headers)
+    assert got.status_code == 200, got.text
+    found: dict[int, set] = {}
+    for f in got.json()["features"]:
+        p = f["properties"]
+        if p["layer"] == "observation":
+            found.setdefault(p["id"], set()).add(p["evidence"])
+    return found
+
+
+def test_the_map_of_the_day_counts_each_observations_files_in_one_query(
+    db: Database, users, client: TestClient
+) -> None:
+    """Two files, none, one shared file (bearing only: a ray), and one on the next day: each
+    observation's features carry its own count, read by one grouped query for the day."""
+    with db.writing() as session:
+        add_post(session, OPERATOR)
+    monitor = users["monitor"].headers
+    two = _observe(client, monitor)
+    none = _observe(client, monitor, observed_at="2020-11-12T15:00:00Z")
+    shared = _observe(client, monitor, observed_at="2020-11-12T16:00:00Z", distance=None)
+    tomorrow = _observe(client, monitor, observed_at="2020-11-13T09:00:00Z")
+    red, blue = photo(colour="red"), photo(colour="blue")
+    _attach(client, monitor, two, red)
+    _attach(client, monitor, two, blue)
+    _attach(client, monitor, shared, red)  # the same bytes: stored once, linked twice
+    _attach(client, monitor, tomorrow, blue)
+
+    analyst = users["analyst"].headers
+    with _statements(db) as sent:
+        day = _evidence_on_map(client, analyst, "2020-11-12")
+    assert day == {two: {2}, none: {0}, shared: {1}}
+    assert len([s for s in sent if "observation_evidence" in s]) == 1, sent
+    assert _evidence_on_map(client, analyst, "2020-11-13") == {tomorrow: {1}}
+    assert _evidence_on_map(client, analyst, "2020-11-11") == {}
+
+
+def test_a_monitors_own_report_names_the_monitor(users, client: TestClient) -> None:
+    """Kind "monitor" without a name is the sender's own sighting: it carries their name."""
+    server_url = _scan_qr(client, users["admin"].headers)
+    image = photo(lat=39.78, lon=46.79, taken="2020:11:12 14:06:10", offset="+04:00")
+    _send(Collect(client, server=server_url), image, "uuid:6d1c2f0e-field-reporting-3")
+    listed = client.get("/api/v1/observations", headers=users["analyst"].headers).json()
+    [obs] = [o for o in listed["items"] if o["client_id"] == "uuid:6d1c2f0e-field-reporting-3"]
+    assert obs["observer"]["kind"] == "monitor" and obs["observer"]["name"] == "monitor"

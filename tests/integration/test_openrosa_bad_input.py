@@ -9,6 +9,7 @@ import io
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -280,7 +281,10 @@ def _asgi_post(app: Any, headers: list[tuple[bytes, bytes]]) -> tuple[int, dict,
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
     }
-    asyncio.run(app(scope, receive, send))
+    # In a thread of its own: in the whole suite, Playwright's sync API already runs an event
+    # loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     names = {k.decode().lower(): v.decode() for k, v in start["headers"]}

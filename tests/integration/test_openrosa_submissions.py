@@ -8,6 +8,7 @@ import io
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 from tests.conftest import OPERATOR, PASSWORD
+from tests.factories import add_post
 from tests.integration.odk_collect import Collect, fill, response_message
 from tests.integration.test_openrosa import (
     XML,
@@ -26,6 +28,7 @@ from tests.integration.test_openrosa import (
     current_form,
 )
 
+from vigil.domain.geodesy import magnetic_declination
 from vigil.services import devices
 from vigil.services.verify import verify
 from vigil.store.blobs import BlobStore
@@ -51,6 +54,7 @@ VALUES = {
     "weapon_class": "artillery",
     "text": "three explosions south-east",
 }
+OBSERVED = datetime(2020, 11, 12, 10, 5, tzinfo=UTC)  # VALUES' observed_at
 
 
 @pytest.fixture
@@ -117,7 +121,10 @@ def test_submission_with_photo_is_stored_and_linked(db, users, monitor: Collect,
     assert sub.complete and sub.deprecated_id is None and sub.device_token_id is None
     obs = observation_of(db, instance)
     assert sub.observation_id == obs.id and obs.channel == "odk" and obs.status == "new"
-    assert obs.count == 3 and obs.bearing_deg == 120 and obs.observer_lat == 39.8
+    assert obs.count == 3 and obs.observer_lat == 39.8
+    # The form's bearing_north defaults to magnetic (Collect's compass): stored from true north.
+    true_deg = 120 + magnetic_declination(39.8, 46.75, OBSERVED)
+    assert obs.bearing_deg == pytest.approx(true_deg, abs=0.006) and obs.bearing_deg > 126
     [link] = rows(db, ObservationEvidence, observation_id=obs.id)
     assert link.name == "1605189900123.jpg" and link.field == "photo"
     assert link.sha256 == hashlib.sha256(photo).hexdigest()
@@ -132,6 +139,34 @@ def test_submission_with_photo_is_stored_and_linked(db, users, monitor: Collect,
     analyst = users["analyst"].headers
     got = monitor.client.get(f"/api/v1/observations/{obs.id}", headers=analyst)
     assert got.status_code == 200 and got.json()["client_id"] == instance
+
+
+def test_bearings_are_stored_from_true_north(db, users, monitor: Collect) -> None:
+    """A magnetic bearing from a post is turned at the post's position; a true one is kept;
+    the submission's XML keeps the bearing as the monitor gave it."""
+    with db.writing() as session:
+        add_post(session, OPERATOR)  # at 39.8, 46.75
+    _, xform = current_form(monitor)
+    assert "<bearing_north>magnetic</bearing_north>" in xform, "magnetic by default"
+    from_post = {
+        **VALUES,
+        "observer_kind": "post",
+        "post": "OP-T1",
+        "observer_position": "",
+        "bearing": "358",
+    }
+    magnetic, true = f"uuid:{uuid.uuid4()}", f"uuid:{uuid.uuid4()}"
+    [answer] = monitor.submit(fill(xform, from_post, magnetic), [])
+    assert_received(answer)
+    [answer] = monitor.submit(fill(xform, {**VALUES, "bearing_north": "true"}, true), [])
+    assert_received(answer)
+    turned = observation_of(db, magnetic)
+    assert turned.post_id is not None and turned.observer_lat == 39.8, "the post's position"
+    expected = (358 + magnetic_declination(39.8, 46.75, OBSERVED)) % 360
+    assert 4 < expected < 5 and turned.bearing_deg == pytest.approx(expected, abs=0.006)
+    [sub] = rows(db, Submission, instance_id=magnetic)
+    assert "<bearing>358</bearing>" in sub.xml and "<bearing_north>magnetic<" in sub.xml
+    assert observation_of(db, true).bearing_deg == 120
 
 
 def test_split_submission_is_assembled_once(db, users, phone_app) -> None:

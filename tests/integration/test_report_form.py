@@ -7,6 +7,7 @@ import html
 import io
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from tests.conftest import OPERATOR, PASSWORD
 from tests.factories import add_post, add_zone
 
+from vigil.domain.geodesy import magnetic_declination
 from vigil.services.mission import set_mission
 from vigil.store.tables import AuditEvent, EvidenceFile, Observation, ObservationEvidence
 
@@ -210,11 +212,40 @@ def test_a_bearing_from_a_post_needs_no_typed_position(db, client: TestClient, m
     )
     done = client.post("/report", data=form)
     assert done.status_code == 201, done.text
+    # Magnetic unless said otherwise (the phone's compass), turned at the post's position.
+    turn = magnetic_declination(39.8, 46.75, datetime(2020, 11, 12, 10, 5, tzinfo=UTC))
     with db.reading() as session:
         row = session.scalars(select(Observation)).one()
         assert (row.observer_lat, row.observer_lon) == (39.8, 46.75), "the post's position"
-        assert row.bearing_deg == 120 and row.distance_m == 4000 and row.lat is None
+        assert row.bearing_deg == pytest.approx(120 + turn, abs=0.006)
+        assert row.bearing_error_deg == 5, "the error as given"
+        assert row.distance_m == 4000 and row.lat is None
         assert row.est_lat < 39.8 and row.est_lon > 46.75, "south-east of the post"
+    said = f"120° magnetic = {120 + turn:.1f}° true (declination {turn:+.1f}°)"
+    assert said in html.unescape(done.text), done.text
+
+
+def test_a_bearing_from_true_north_is_kept(db, client: TestClient, monitor) -> None:
+    form = good(monitor, where="bearing", bearing_deg="60", bearing_north="true")
+    done = client.post("/report", data=form)
+    assert done.status_code == 201, done.text
+    assert "60° true" in html.unescape(done.text) and "magnetic" not in done.text
+    with db.reading() as session:
+        assert session.scalars(select(Observation)).one().bearing_deg == 60
+
+
+def test_a_magnetic_bearing_is_turned_at_the_monitors_position(
+    db, client: TestClient, monitor
+) -> None:
+    form = good(monitor, where="bearing", bearing_deg="60", bearing_north="magnetic")
+    assert client.post("/report", data=form).status_code == 201
+    turn = magnetic_declination(39.8, 46.75, datetime(2020, 11, 12, 10, 5, tzinfo=UTC))
+    assert 6.0 < turn < 6.7
+    with db.reading() as session:
+        row = session.scalars(select(Observation)).one()
+        assert row.bearing_deg == pytest.approx(60 + turn, abs=0.006)
+    again = client.post("/report", data=form)  # a resend: the same turn, the same report
+    assert again.status_code == 200 and "reached Vigil already" in again.text
 
 
 def test_without_javascript_the_time_is_read_in_mission_time(
@@ -258,6 +289,9 @@ def _sent(monitor: dict[str, Any], case: str) -> tuple[dict[str, str], list[tupl
     if case == "bearing without observer position":
         form = good(monitor, observer_lat="", observer_lon="", where="bearing", bearing_deg="120")
         return form, photo()
+    if case == "a bearing from an unknown north":
+        form = good(monitor, where="bearing", bearing_deg="120", bearing_north="grid")
+        return form, photo()
     if case == "a zip as photo":
         return good(monitor), [*photo(), ("photos", ("impact2.jpg", zip_file(), "image/jpeg"))]
     if case == "missing CSRF":
@@ -271,6 +305,7 @@ def _sent(monitor: dict[str, Any], case: str) -> tuple[dict[str, str], list[tupl
         ("latitude 200", 422, "observer_lat", "less than or equal to 90"),
         ("unknown category", 422, "category", "unknown category"),
         ("bearing without observer position", 422, "observer_lat", "observer's position"),
+        ("a bearing from an unknown north", 422, "bearing_north", "magnetic north"),
         ("a zip as photo", 415, "photos", "impact2.jpg: the content is application/zip"),
         ("missing CSRF", 403, None, "The form expired"),
     ],

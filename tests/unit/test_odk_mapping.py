@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from vigil.domain.geodesy import magnetic_declination
 from vigil.domain.odk_mapping import (
     draft_from_instance,
     missing_fields,
@@ -16,6 +17,8 @@ from vigil.errors import VigilError
 from vigil.formats.xform_instance import Instance, parse_instance
 
 BINARY = {"photo", "video", "audio"}
+POSTS = {"OP-T1": (39.8, 46.75)}
+NOV_12 = datetime(2020, 11, 12, 10, 5, tzinfo=UTC)
 UUID = "uuid:6b5a3f0e-3c1e-4f1b-9d7a-0d1c2e3f4a5b"
 
 
@@ -82,15 +85,18 @@ def test_post_report_with_bearing_and_distance() -> None:
             location_method="bearing",
             target="",
             bearing="360",
+            bearing_north="true",
             distance_m="4000",
             photo="",
             audio="boom.m4a",
         ),
         BINARY,
+        POSTS,
     )
     d = done.draft
     assert (d.observer.kind, d.observer.post, d.observer.lat) == ("post", "OP-T1", None)
     assert d.bearing is not None and d.bearing.deg == 0.0  # 360 is north
+    assert done.north is None, "a true bearing is kept as it is"
     assert d.distance is not None and d.distance.m == 4000
     assert d.location is None
     assert done.files == [("audio", "boom.m4a")]
@@ -101,9 +107,55 @@ def test_bearing_without_distance_and_defaults() -> None:
         instance(location_method="bearing", target="", bearing="120.5", count="", weapon_class=""),
         BINARY,
     )
-    assert done.draft.bearing is not None and done.draft.bearing.deg == 120.5
+    turn = magnetic_declination(39.8123, 46.7512, NOV_12)  # at the patrol's position
+    assert done.draft.bearing is not None
+    assert done.draft.bearing.deg == pytest.approx(120.5 + turn, abs=0.006)
     assert done.draft.distance is None and done.draft.count == 1
     assert done.draft.weapon_class is None
+
+
+@pytest.mark.parametrize("north", ["magnetic", "", None], ids=["magnetic", "empty", "absent"])
+def test_a_magnetic_bearing_is_stored_from_true_north(north: str | None) -> None:
+    """Collect's bearing widget reads magnetic north: so does a form without bearing_north."""
+    inst = instance(location_method="bearing", target="", bearing="60")
+    values = dict(inst.values)
+    if north is not None:
+        values["bearing_north"] = north
+    done = draft_from_instance(
+        Instance("vigil_observation", "1", UUID, None, values, "data"), BINARY
+    )
+    turn = magnetic_declination(39.8123, 46.7512, NOV_12)
+    assert 6.0 < turn < 6.7, "about 6.3 degrees east there in November 2020"
+    assert done.north is not None and done.north.magnetic_deg == 60
+    assert done.north.declination_deg == pytest.approx(turn)
+    assert done.draft.bearing is not None
+    assert done.draft.bearing.deg == done.north.true_deg == pytest.approx(60 + turn, abs=0.006)
+
+
+def test_a_true_bearing_is_kept() -> None:
+    inst = instance(location_method="bearing", target="", bearing="60", bearing_north="true")
+    done = draft_from_instance(inst, BINARY)
+    assert done.draft.bearing is not None and done.draft.bearing.deg == 60
+    assert done.north is None
+
+
+def test_a_magnetic_bearing_from_a_post_is_turned_at_the_post() -> None:
+    values = {
+        "observer_kind": "post",
+        "post": "OP-T1",
+        "patrol": "",
+        "observer_position": "",
+        "location_method": "bearing",
+        "target": "",
+        "bearing": "358",
+        "bearing_north": "magnetic",
+    }
+    done = draft_from_instance(instance(**values), BINARY, POSTS)
+    turn = magnetic_declination(39.8, 46.75, NOV_12)
+    assert done.draft.bearing is not None
+    assert done.draft.bearing.deg == pytest.approx(358 + turn - 360, abs=0.006), "wraps"
+    error = refused(instance(**{**values, "post": "OP-NONE"}))  # no position known for it
+    assert fields(error) == ["post"] and "OP-NONE" in error.errors[0].message
 
 
 def test_an_uploaded_form_without_kind_or_method_is_understood() -> None:
@@ -141,6 +193,7 @@ def test_an_uploaded_form_without_kind_or_method_is_understood() -> None:
         ({"location_method": "point", "target": ""}, "target"),
         ({"location_method": "", "target": ""}, "target"),
         ({"location_method": "sonar"}, "location_method"),
+        ({"location_method": "bearing", "bearing": "90", "bearing_north": "grid"}, "bearing_north"),
         ({"text": "x" * 10_001}, "text"),
     ],
 )

@@ -64,6 +64,7 @@ def test_generated_form_identity_and_fields(generated: str) -> None:
         "location_method": "string",
         "target": "geopoint",
         "bearing": "decimal",
+        "bearing_north": "string",
         "distance_m": "decimal",
         "count": "int",
         "weapon_class": "string",
@@ -83,6 +84,10 @@ def test_choices_are_the_taxonomy_posts_and_weapon_classes(generated: str) -> No
     assert [n for n, _ in choices(generated, "weapon_class")] == list(WEAPON_CLASSES)
     assert [n for n, _ in choices(generated, "observer_kind")] == ["post", "patrol", "monitor"]
     assert [n for n, _ in choices(generated, "location_method")] == ["point", "bearing"]
+    assert choices(generated, "bearing_north") == [
+        ("magnetic", "Magnetic north (phone or hand compass)"),
+        ("true", "True north (map)"),
+    ]
 
 
 def test_rules_a_monitor_meets(generated: str) -> None:
@@ -92,6 +97,11 @@ def test_rules_a_monitor_meets(generated: str) -> None:
     assert "!= 'post'" in b["observer_position"]["required"]
     assert "'point'" in b["target"]["relevant"] and "'bearing'" in b["bearing"]["relevant"]
     assert b["bearing"]["constraint"] == ". >= 0 and . <= 360"
+    north = b["bearing_north"]
+    assert (
+        "'bearing'" in north["relevant"] and "string-length( /data/bearing )" in north["relevant"]
+    )
+    assert north["required"] == "true()"
     assert b["count"]["constraint"].startswith(". >= 1")
     messages = [v for attrs in b.values() for k, v in attrs.items() if k.endswith("constraintMsg")]
     assert len(messages) >= 4
@@ -103,6 +113,11 @@ def test_rules_a_monitor_meets(generated: str) -> None:
     setvalue = root.find(".//x:setvalue", NS)
     assert setvalue is not None and setvalue.get("value") == "now()"
     assert root.find(".//x:instance/x:data/x:count", NS).text == "1"
+    assert root.find(".//x:instance/x:data/x:bearing_north", NS).text == "magnetic"
+    order = list(body)
+    assert order.index("bearing_north") == order.index("bearing") + 1, "right after the bearing"
+    label = body["bearing"].find("x:label", NS)
+    assert label is not None and "Compass bearing" in (label.text or "")
 
 
 def test_without_posts_there_is_no_post_question() -> None:

@@ -1,13 +1,25 @@
-"""Geodesy on the WGS84 ellipsoid; the only place that talks to pyproj."""
+"""Geodesy on the WGS84 ellipsoid and the Earth's magnetic field; the only place that talks
+to pyproj and to the World Magnetic Model (pygeomag)."""
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import numpy as np
+from pygeomag import GeoMag
+from pygeomag.wmm.wmm_2010 import WMM_2010
+from pygeomag.wmm.wmm_2015v2 import WMM_2015v2
+from pygeomag.wmm.wmm_2020 import WMM_2020
+from pygeomag.wmm.wmm_2025 import WMM_2025
 from pyproj import CRS, Geod, Transformer
 
 WGS84 = Geod(ellps="WGS84")
+# The World Magnetic Models by the first year of their 5-year life span (coefficients as
+# Python data, so nothing is read from a file here).
+WMM_MODELS = ((2010.0, WMM_2010), (2015.0, WMM_2015v2), (2020.0, WMM_2020), (2025.0, WMM_2025))
+WMM_SPAN_YEARS = 5.0
+WMM_STRETCH_YEARS = 5.0  # how far before the first or after the last model it is carried
 
 
 def destination(
@@ -109,3 +121,39 @@ def plane_xy_many(lat0: float, lon0: float, lats: np.ndarray, lons: np.ndarray) 
     az, _, dist = inverse_many(np.full(lats.shape, lat0), np.full(lons.shape, lon0), lats, lons)
     a = np.radians(az)
     return np.stack([dist * np.sin(a), dist * np.cos(a)], axis=1)
+
+
+def decimal_year(when: datetime) -> float:
+    """A time as a decimal year in UTC (2020-07-02T00:00Z is 2020.5); naive means UTC."""
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    start = datetime(when.year, 1, 1, tzinfo=UTC)
+    length = datetime(when.year + 1, 1, 1, tzinfo=UTC) - start
+    return when.year + (when - start) / length
+
+
+def magnetic_declination(lat: float, lon: float, when: datetime) -> float:
+    """Degrees from true north to magnetic north at sea level, east positive (World Magnetic
+    Model), so that a true bearing is the magnetic one plus this.
+
+    The model is the one whose 5-year life span holds the date (WMM-2010, WMM-2015v2,
+    WMM-2020, WMM-2025: 2010.0 to 2030.0). Outside that span the nearest model is used,
+    carried by its secular variation for at most WMM_STRETCH_YEARS (its value at that
+    limit further out): less exact, but a compass bearing's error is larger still."""
+    year = decimal_year(when)
+    first, last = WMM_MODELS[0][0], WMM_MODELS[-1][0] + WMM_SPAN_YEARS
+    year = min(max(year, first - WMM_STRETCH_YEARS), last + WMM_STRETCH_YEARS)
+    coefficients = WMM_MODELS[0][1]
+    for epoch, data in WMM_MODELS:
+        if year >= epoch:
+            coefficients = data
+    # A new GeoMag per call: it keeps working arrays, so one shared instance is not safe
+    # across threads; loading the coefficients takes a fraction of a millisecond.
+    model = GeoMag(coefficients_data=coefficients)
+    result = model.calculate(lat, lon, 0.0, year, allow_date_outside_lifespan=True)
+    return float(result.d)
+
+
+def true_bearing(magnetic_deg: float, lat: float, lon: float, when: datetime) -> float:
+    """A bearing read from magnetic north (a compass) as degrees from true north, [0, 360)."""
+    bearing = (magnetic_deg + magnetic_declination(lat, lon, when)) % 360.0
+    return 0.0 if bearing >= 360.0 else bearing  # -1e-20 % 360 rounds to 360.0

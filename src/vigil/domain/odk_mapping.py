@@ -2,6 +2,13 @@
 
 The same rules hold for the generated form and for a mission's own XLSForm, as long as it
 keeps the field names below; every refusal names the form field a monitor would fix.
+
+Bearings: `bearing_north` says whether `bearing` was read from magnetic north (a phone's or
+a hand compass) or true north (a map). When it is absent (an uploaded form without it, an
+older version of the generated form) the bearing is taken as magnetic, since that is what
+ODK Collect's bearing widget gives. A magnetic bearing is turned to true north by the
+declination at the observer's position (or the post's) at the observed time: the draft's
+bearing is always true, while the submission's XML keeps the reading as taken.
 """
 
 from __future__ import annotations
@@ -14,6 +21,13 @@ from typing import Any, NoReturn, Protocol
 
 from pydantic import ValidationError
 
+from vigil.domain.compass import (
+    DEFAULT_NORTH,
+    NORTHS,
+    NorthCorrection,
+    PostPositions,
+    bearing_to_true_north,
+)
 from vigil.domain.observation import ObservationDraft
 from vigil.errors import FieldError, VigilError
 
@@ -48,10 +62,12 @@ class InstanceLike(Protocol):
 
 @dataclass(frozen=True)
 class OdkDraft:
-    """The observation a submission holds, and its files as (form field, file name)."""
+    """The observation a submission holds (its bearing from true north), its files as
+    (form field, file name), and the turn from magnetic north when one was made."""
 
     draft: ObservationDraft
     files: list[tuple[str, str]]
+    north: NorthCorrection | None = None
 
 
 @dataclass(frozen=True)
@@ -154,22 +170,33 @@ def missing_fields(names: Collection[str]) -> list[str]:
     return missing
 
 
-def draft_from_instance(instance: InstanceLike, binary_fields: Collection[str]) -> OdkDraft:
-    """The observation draft a submission holds; VigilError validation_failed names fields."""
+def draft_from_instance(
+    instance: InstanceLike, binary_fields: Collection[str], posts: PostPositions | None = None
+) -> OdkDraft:
+    """The observation draft a submission holds; VigilError validation_failed names fields.
+
+    `posts` are the positions of the mission's posts by code (all of them, active or not):
+    a magnetic bearing from a post whose position the form does not give is turned to true
+    north at the post, and refused when the post is unknown."""
     read = _Reader(instance.values)
     body = _body(read, instance.instance_id)
+    north = read.choice("bearing_north", NORTHS) or DEFAULT_NORTH
     if read.errors:
         _refuse(read.errors)
     try:
         draft = ObservationDraft.model_validate(body)
     except ValidationError as exc:
         _refuse([_form_error(e) for e in exc.errors()])
+    draft, correction = bearing_to_true_north(draft, north, posts or {})
+    if draft.bearing is not None and north != "true" and correction is None:
+        message = f"unknown post {draft.observer.post!r}: its position is needed for the bearing"
+        _refuse([FieldError("post", message)])
     files = [
         (name, value.strip())
         for name, value in instance.values.items()
         if name in binary_fields and value.strip()
     ]
-    return OdkDraft(draft, files)
+    return OdkDraft(draft, files, correction)
 
 
 def _refuse(errors: list[FieldError]) -> NoReturn:

@@ -4,7 +4,7 @@ incidents with their 95 % ellipses or bearing-only wedges."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from vigil.domain.geodesy import ellipse_ring, ray
@@ -41,9 +41,12 @@ def post_features(posts: Iterable[Post]) -> list[dict[str, Any]]:
 
 
 def observation_features(
-    rows: Iterable[Observation], post_codes: dict[int, str]
+    rows: Iterable[Observation],
+    post_codes: dict[int, str],
+    evidence: Mapping[int, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each observation as a point where located, and its bearing as a ray from the observer."""
+    """Each observation as a point where located, and its bearing as a ray from the observer;
+    given the evidence counts (observation id -> files), each says how many files it has."""
     out = []
     for o in rows:
         props = {
@@ -59,6 +62,8 @@ def observation_features(
             "text": o.text[:200],
             "grade": f"{o.reliability}{o.credibility}",
         }
+        if evidence is not None:
+            props["evidence"] = evidence.get(o.id, 0)
         located = o.lat is not None or o.distance_m is not None
         if located and o.est_lat is not None:
             out.append(

@@ -15,7 +15,7 @@ from vigil.domain.taxonomy import WEAPON_CLASSES
 FORM_ID = "vigil_observation"
 DEFAULT_TITLE = "Vigil observation"
 # Bump when the layout below changes: every site then makes a new version of its form.
-LAYOUT = 1
+LAYOUT = 2  # 2: bearing_north (magnetic or true) after the bearing
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 SURVEY_COLUMNS = (
     "type",
@@ -115,13 +115,22 @@ def _where() -> Sheet:
         _q(
             "decimal",
             "bearing",
-            "Bearing to it (degrees from north)",
+            "Compass bearing to it (degrees)",
             hint="Point the phone towards it and record the compass bearing.",
             required="yes",
             relevant="${location_method} = 'bearing'",
             appearance="bearing",
             constraint=". >= 0 and . <= 360",
             constraint_message="A bearing is between 0 and 360 degrees.",
+        ),
+        _q(
+            "select_one bearing_north",
+            "bearing_north",
+            "The bearing is from",
+            hint="A phone or a hand compass points to magnetic north; Vigil corrects for it.",
+            required="yes",
+            relevant="${location_method} = 'bearing' and string-length(${bearing}) > 0",
+            default="magnetic",
         ),
         _q(
             "decimal",
@@ -193,6 +202,8 @@ def _choices(inputs: FormInputs) -> Sheet:
     rows += [
         _choice("location_method", "point", "I can mark the place on a map"),
         _choice("location_method", "bearing", "I have a compass bearing"),
+        _choice("bearing_north", "magnetic", "Magnetic north (phone or hand compass)"),
+        _choice("bearing_north", "true", "True north (map)"),
     ]
     rows += [
         _choice("weapon_class", w, WEAPON_LABELS.get(w, w.replace("_", " ").capitalize()))

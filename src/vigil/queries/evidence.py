@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vigil.store.tables import EvidenceFile, ObservationEvidence
+from vigil.store.tables import EvidenceFile, Observation, ObservationEvidence
 
 
 def file(session: Session, sha256: str) -> EvidenceFile | None:
@@ -39,6 +40,18 @@ def for_observations(
         )
         found += [(row[0], row[1]) for row in session.execute(query)]
     return found
+
+
+def counts_between(session: Session, start: datetime, end: datetime) -> dict[int, int]:
+    """Observation id -> number of files, for observations made in [start, end) that have
+    any: one grouped query for a whole day of the map."""
+    query = (
+        select(ObservationEvidence.observation_id, func.count())
+        .join(Observation, Observation.id == ObservationEvidence.observation_id)
+        .where(Observation.observed_at >= start, Observation.observed_at < end)
+        .group_by(ObservationEvidence.observation_id)
+    )
+    return {int(oid): int(n) for oid, n in session.execute(query)}
 
 
 def stored_names(session: Session, chunk: int = 2000) -> Iterator[tuple[str, str | None]]:

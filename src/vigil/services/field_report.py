@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
+from vigil.domain.compass import DEFAULT_NORTH, NorthCorrection, bearing_to_true_north
 from vigil.domain.observation import ObservationDraft
 from vigil.domain.roles import REPORTERS
 from vigil.domain.taxonomy import WEAPON_CLASSES
@@ -17,9 +18,10 @@ from vigil.errors import FieldError, VigilError
 from vigil.formats import geojson, media
 from vigil.queries.common import list_all
 from vigil.services.access import Principal, require
+from vigil.services.compass import post_positions
 from vigil.services.evidence import EvidenceRules, attach, store_file
 from vigil.services.map import mission_zone
-from vigil.services.observations import record_observations
+from vigil.services.observations import record_observations, signed_by_monitor
 from vigil.store.blobs import BlobStore
 from vigil.store.tables import Category, Post, Zone
 
@@ -68,6 +70,8 @@ class Reported:
     day: date  # in mission time, for the map of that day
     timezone: tzinfo  # the mission's
     files: list[AttachedFile]
+    bearing_deg: float | None = None  # as stored: from true north
+    north: NorthCorrection | None = None  # the turn from magnetic north, when made
 
 
 def report_choices(session: Session, who: Principal | None) -> ReportChoices:
@@ -97,13 +101,18 @@ def report_observation(
     rules: EvidenceRules,
     now: datetime | None = None,
     future_tolerance_s: int = 300,
+    north: str = DEFAULT_NORTH,
 ) -> Reported:
     """Record one observation from the web form and attach its files; all or nothing.
 
-    Each file's type is checked by its content before anything is written, so a refused
-    file and a wrong field are reported together and nothing reaches the store."""
+    The draft's bearing is from `north`: a magnetic one (the phone's compass) is stored
+    from true north, turned as the ODK form's are. Each file's type is checked by its
+    content before anything is written, so a refused file and a wrong field are reported
+    together and nothing reaches the store."""
     who = require(who, REPORTERS)
     now = now or datetime.now(UTC)
+    draft, correction = bearing_to_true_north(draft, north, post_positions(session))
+    draft = signed_by_monitor(session, who, draft)
     refused = file_problems(uploads)
     try:
         [done] = record_observations(
@@ -128,6 +137,8 @@ def report_observation(
         day=observed_at.astimezone(tz).date(),
         timezone=tz,
         files=files,
+        bearing_deg=done.values.get("bearing_deg"),
+        north=correction,
     )
 
 

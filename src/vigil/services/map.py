@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vigil.domain.roles import INTERNAL
+from vigil.queries import evidence as evidence_q
 from vigil.queries import incidents as incidents_q
 from vigil.queries import observations as obs_q
 from vigil.queries.common import list_all
@@ -34,6 +35,7 @@ class MapDay:
     truncated: bool
     incidents: Sequence[incidents_q.FusedIncident] = ()  # not superseded, overlapping the day
     incidents_truncated: bool = False
+    evidence: dict[int, int] = field(default_factory=dict)  # observation id -> files, when any
 
 
 def mission_zone(session: Session) -> ZoneInfo:
@@ -66,6 +68,7 @@ def map_of_day(session: Session, who: Principal | None, day: date) -> MapDay:
         truncated=len(rows) > MAX_PER_DAY,
         incidents=incidents[:MAX_PER_DAY],
         incidents_truncated=len(incidents) > MAX_PER_DAY,
+        evidence=evidence_q.counts_between(session, start, end),
     )
 
 

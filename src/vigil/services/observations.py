@@ -18,7 +18,7 @@ from vigil.queries import observations as obs_q
 from vigil.services.access import Principal, require
 from vigil.services.audit import Auditor
 from vigil.store.snapshots import row_values
-from vigil.store.tables import Category, Observation, Post
+from vigil.store.tables import Category, Observation, Post, User
 
 CHANNELS = ("api", "web", "odk", "import", "demo")
 
@@ -72,6 +72,19 @@ def record_observations(
         else Recorded(old[d.client_id], False)
         for d in drafts
     ]
+
+
+def signed_by_monitor(
+    session: Session, who: Principal, draft: ObservationDraft
+) -> ObservationDraft:
+    """A phone's or the web form's own sighting names the monitor who sent it, unless the form
+    named someone: "monitor" with no name would leave the report anonymous on the map."""
+    if draft.observer.kind != "monitor" or draft.observer.name:
+        return draft
+    user = session.get(User, who.user_id)
+    name = (user.display_name or user.username) if user is not None else who.username
+    observer = draft.observer.model_copy(update={"name": name[:200]})
+    return draft.model_copy(update={"observer": observer})
 
 
 def _at(label: str, name: str) -> str:

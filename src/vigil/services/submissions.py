@@ -33,7 +33,8 @@ from vigil.queries import submissions as sub_q
 from vigil.services import evidence, forms
 from vigil.services.access import Principal, require
 from vigil.services.audit import Auditor
-from vigil.services.observations import record_observations
+from vigil.services.compass import post_positions
+from vigil.services.observations import record_observations, signed_by_monitor
 from vigil.store.blobs import BlobStore
 from vigil.store.snapshots import row_values
 from vigil.store.tables import EvidenceFile, Observation, Submission, SubmissionAttachment
@@ -140,14 +141,14 @@ def _first_part(
     observation; the submission is stored with the files it names (still to come)."""
     instance = part.instance
     form = forms.accepting_version(session, instance.form_id, instance.version, now)
-    mapped = draft_from_instance(instance, forms.binary_fields(form))
+    mapped = draft_from_instance(instance, forms.binary_fields(form), post_positions(session))
     names = _file_names(mapped.files)
     text = _text(part.xml)
     old = _edited(session, instance)
     [done] = record_observations(
         session,
         part.who,
-        [mapped.draft],
+        [signed_by_monitor(session, part.who, mapped.draft)],
         "odk",
         [""],
         now=now,

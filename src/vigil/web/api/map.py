@@ -25,14 +25,15 @@ def day(
     who: Principal = allow(INTERNAL),
     db: Database = Depends(database),
 ) -> JSONResponse:
-    """Zones, posts, the day's observations (bearings as rays) and its current incidents
-    (points, 95 % ellipses, bearing-only wedges) as a FeatureCollection."""
+    """Zones, posts, the day's observations (bearings as rays, with how many evidence files
+    each has) and its current incidents (points, 95 % ellipses, bearing-only wedges) as a
+    FeatureCollection."""
     with db.reading() as session:
         m = map_of_day(session, who, on)
         features = (
             geojson.zone_features(m.zones)
             + geojson.post_features(m.posts)
-            + geojson.observation_features(m.observations, m.post_codes)
+            + geojson.observation_features(m.observations, m.post_codes, m.evidence)
             + geojson.incident_features(m.incidents)
         )
     body = geojson.collection(

@@ -35,6 +35,7 @@ from vigil.web.pages.report_fields import (
     OBSERVER_KINDS,
     ReportForm,
     by_field,
+    north_of,
     to_draft,
 )
 
@@ -158,6 +159,7 @@ def send_report(
                 BlobStore.of(cfg),
                 EvidenceRules.of(cfg),
                 future_tolerance_s=cfg.future_tolerance_s,
+                north=north_of(form),
             )
     except VigilError as e:
         errors = _refusal(e)

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from vigil.domain.compass import DEFAULT_NORTH, NORTHS
 from vigil.domain.observation import ObservationDraft
 from vigil.errors import FieldError
 
@@ -40,6 +41,7 @@ class ReportForm(BaseModel):
     target_error_m: str = ""
     bearing_deg: str = ""
     bearing_error_deg: str = ""
+    bearing_north: str = DEFAULT_NORTH  # magnetic (a compass) or true (a map)
     distance_m: str = ""
     distance_error_m: str = ""
     count: str = "1"
@@ -65,6 +67,7 @@ LABELS = {
     "target_error_m": "Place ± metres",
     "bearing_deg": "Bearing",
     "bearing_error_deg": "Bearing ± °",
+    "bearing_north": "Bearing from",
     "distance_m": "Distance",
     "distance_error_m": "Distance ± metres",
     "text": "What happened",
@@ -188,18 +191,30 @@ def draft_body(form: ReportForm, fallback: tzinfo) -> dict[str, Any]:
     return body | {k: v for k, v in optional.items() if v is not None}
 
 
+def north_of(form: ReportForm) -> str:
+    """Which north the bearing is from; the service turns a magnetic one to true north."""
+    return form.bearing_north.strip() or DEFAULT_NORTH
+
+
+def _north_problem(form: ReportForm) -> FieldError | None:
+    if form.where != "bearing" or north_of(form) in NORTHS:
+        return None
+    return FieldError("bearing_north", "choose magnetic north (a compass) or true north (a map)")
+
+
 def to_draft(form: ReportForm, fallback: tzinfo) -> ObservationDraft | list[FieldError]:
-    """The draft, or what is wrong with the form, each message named by its form field."""
+    """The draft, or what is wrong with the form, each message named by its form field.
+    Its bearing is still from the form's north (see north_of)."""
     body = draft_body(form, fallback)
     seconds, problem = _uncertainty_s(form)
     if seconds is not None:
         body["time_uncertainty_s"] = seconds
+    problems = [p for p in (problem, _north_problem(form)) if p is not None]
     try:
         draft = ObservationDraft.model_validate(body)
     except ValidationError as e:
-        found = [_from_pydantic(form, err) for err in e.errors()]
-        return ([problem] if problem else []) + found
-    return [problem] if problem else draft
+        return problems + [_from_pydantic(form, err) for err in e.errors()]
+    return problems or draft
 
 
 def _from_pydantic(form: ReportForm, err: Any) -> FieldError:

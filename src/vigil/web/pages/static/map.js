@@ -1,7 +1,8 @@
 // The map of the day: zones and outlines as the base (no tiles), settlements named in
 // Azerbaijani and Armenian, posts, the day's observations as points and bearing rays, and
 // the day's incidents with their 95 % ellipses or wedges (a click lights up the rays of
-// their reports); the lists beside it link to each one. Plain script, no build step,
+// their reports); the lists beside it link to each one; a camera marks observations with
+// photos, whose thumbnails their popups show. Plain script, no build step,
 // nothing fetched from outside this server; shared drawing is in mapkit.js.
 (function () {
   "use strict";
@@ -94,12 +95,16 @@
   }
 
   function drawObservations(obs, start, layers) {
-    return Vigil.observationLayer(obs, (f, layer) => {
+    const group = Vigil.observationLayer(obs, (f, layer) => {
       layer.bindPopup(popupHtml(f.properties, start), { maxWidth: 280 });
       layer.on("popupopen", () => highlight(f.properties.id));
       Vigil.loadEvidence(layer, f.properties.id); // photos: thumbnails linking to the files
       (layers[f.properties.id] = layers[f.properties.id] || []).push(layer);
-    }).addTo(map);
+    });
+    // A camera beside each observation with files: a click opens it (and its thumbnails).
+    const open = (id) => (layers[id] || [])[0]?.openPopup();
+    for (const badge of Vigil.evidenceBadges(obs, open)) group.addLayer(badge);
+    return group.addTo(map);
   }
 
   // Incidents: areas under the rays (so each ray stays clickable), points above them. Opening
@@ -198,6 +203,10 @@
       li.querySelector(".what").textContent = label(p, data.start);
       li.querySelector(".meta").textContent = `${p.post || p.observer || ""} · grade ${p.grade}` +
         (p.shape === "ray" && !p.has_distance ? " · bearing only" : "");
+      if (p.evidence > 0) {
+        li.classList.add("has-evidence");
+        li.querySelector(".meta").insertAdjacentHTML("beforeend", Vigil.evidenceCount(p.evidence));
+      }
       const open = () => (layers[p.id] || [])[0]?.openPopup();
       li.addEventListener("click", open);
       li.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
@@ -231,6 +240,7 @@
         [line('stroke="#444" stroke-width="2"'), "Bearing with distance"],
         [line('stroke="#444" stroke-width="2" stroke-dasharray="4 3"'), "Bearing without distance"],
         ...Vigil.incidentLegendRows(),
+        Vigil.evidenceLegendRow(),
       ];
       d.innerHTML = "<summary>Legend</summary>" +
         rows.map(([svg, text]) => `<div class="legend-row">${svg}<span>${text}</span></div>`).join("");

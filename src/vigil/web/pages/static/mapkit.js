@@ -43,21 +43,70 @@ window.Vigil = (function () {
     return c.split(".").slice(1).join(" ").replace(/_/g, " ") || c;
   }
 
+  // Observations with evidence files (the map's `evidence` count) carry this class too.
+  const withEvidence = (p, cls) => (p.evidence > 0 ? `${cls} has-evidence` : cls);
+
   function rayStyle(f) {
     return { color: kindOf(f.properties.category).colour, weight: 1.75, opacity: 0.75,
-      dashArray: f.properties.has_distance ? null : "6 5", className: "observation-ray" };
+      dashArray: f.properties.has_distance ? null : "6 5",
+      className: withEvidence(f.properties, "observation-ray") };
   }
 
   function observationLayer(features, onEach) {
     return L.geoJSON(features, {
       // Leaflet applies `style` to points too, before drawing them: leave their look alone.
-      style: (f) => (f.geometry.type === "Point" ? { className: "observation-marker" }
-        : rayStyle(f)),
+      style: (f) => (f.geometry.type === "Point"
+        ? { className: withEvidence(f.properties, "observation-marker") } : rayStyle(f)),
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 5, weight: 1.5, color: "#222",
         fillColor: kindOf(f.properties.category).colour, fillOpacity: 0.9,
-        className: "observation-marker" }),
+        className: withEvidence(f.properties, "observation-marker") }),
       onEachFeature: onEach,
     });
+  }
+
+  // A camera drawn inline (no icon font, no image fetched), for evidence badges and lists.
+  const CAMERA = '<svg class="camera" viewBox="0 0 16 12" width="14" height="11" ' +
+    'aria-hidden="true"><path d="M1.5 3h3l1.2-2h4.6l1.2 2h3a1 1 0 0 1 1 1v6.5a1 1 0 0 1-1 1' +
+    'h-12a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1z" fill="#1d3557"/><circle cx="8" cy="7" r="2.8" ' +
+    'fill="#fff"/><circle cx="8" cy="7" r="1.6" fill="#1d3557"/></svg>';
+
+  const filesWord = (n) => `${n} evidence file${n === 1 ? "" : "s"} (photo, video or sound)`;
+
+  // Where an observation's badge goes: its estimated point, else the tip of its ray.
+  function badgeAt(features) {
+    const point = features.find((f) => f.geometry.type === "Point");
+    if (point) return point.geometry.coordinates;
+    const line = features.find((f) => f.geometry.type === "LineString");
+    return line ? line.geometry.coordinates[line.geometry.coordinates.length - 1] : null;
+  }
+
+  // One camera badge per observation that has evidence files, just above and right of its
+  // marker; `onClick(id)` opens that observation.
+  function evidenceBadges(features, onClick) {
+    const byId = {};
+    for (const f of features) {
+      if (f.properties.evidence > 0) (byId[f.properties.id] = byId[f.properties.id] || []).push(f);
+    }
+    const badges = [];
+    for (const [id, own] of Object.entries(byId)) {
+      const at = badgeAt(own);
+      if (!at) continue;
+      const n = own[0].properties.evidence;
+      const badge = L.marker([at[1], at[0]], { keyboard: true, title: filesWord(n),
+        icon: L.divIcon({ className: "evidence-badge", iconSize: [18, 14], iconAnchor: [-2, 18],
+          html: CAMERA }) });
+      badge.on("click", () => onClick(+id));
+      badge.on("add", () => badge.getElement()?.setAttribute("data-id", id));
+      badges.push(badge);
+    }
+    return badges;
+  }
+
+  // "📷 n" for a list entry, drawn with the inline camera.
+  function evidenceCount(n) {
+    if (!(n > 0)) return "";
+    return `<span class="evidence-count" title="${esc(filesWord(n))}">${CAMERA}` +
+      `<span>${n}</span></span>`;
   }
 
   function incidentWindow(p, start) {
@@ -156,6 +205,11 @@ window.Vigil = (function () {
     ];
   }
 
+  function evidenceLegendRow() {
+    return [`<span class="legend-camera">${CAMERA}</span>`,
+      "Observation with photos (or video, sound): open it to see them"];
+  }
+
   // Evidence files of an observation (GET /api/v1/observations/{id}/evidence): thumbnails
   // linking to each file exactly as received; sound and video files as named links.
   const FLAG_WORDS = { far_from_report: "taken far from the reported place",
@@ -206,5 +260,5 @@ window.Vigil = (function () {
 
   return { KINDS, kindOf, esc, missionClock, what, observationLayer, incidentLayers,
     incidentPopup, incidentLabel, highlighter, incidentLegendRows, svgLine, LOCATION_KINDS,
-    evidenceHtml, loadEvidence };
+    evidenceHtml, loadEvidence, evidenceBadges, evidenceCount, evidenceLegendRow };
 })();

@@ -82,7 +82,8 @@
   }
 
   // --- The compass: iOS gives webkitCompassHeading; others an absolute alpha, counted
-  // anticlockwise, so the heading is (360 - alpha) % 360. Both are magnetic headings.
+  // anticlockwise, so the heading is (360 - alpha) % 360. Both are magnetic headings: the
+  // form says so (bearing_north) and the server turns them to true north.
   let reading = null; // { deg, accuracy, at }
   let waiting = null;
   function record(deg, accuracy) {
@@ -131,10 +132,12 @@
       return;
     }
     field("bearing_deg").value = String(Math.round(r.deg));
+    const magnetic = form.querySelector("input[name=bearing_north][value=magnetic]");
+    if (magnetic) magnetic.checked = true; // a compass reading is from magnetic north
     if (typeof r.accuracy === "number" && r.accuracy > 0 && !field("bearing_error_deg").value) {
       field("bearing_error_deg").value = String(Math.round(r.accuracy));
     }
-    say("compass-status", `Bearing ${Math.round(r.deg)}° (magnetic north): correct it if needed.`);
+    say("compass-status", `Bearing ${Math.round(r.deg)}° from magnetic north (Vigil turns it to true north): correct it if needed.`);
     drawGuides();
   }
   listen(); // where no permission is needed, readings arrive before the first tap
