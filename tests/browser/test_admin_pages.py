@@ -77,9 +77,11 @@ def test_an_admin_issues_a_phone_scans_its_code_and_revokes_it(
     row = page.locator("tr.live", has_text=LABEL)
     assert row.count() == 1
     device_id = row.locator("td").first.inner_text().strip()
-    page.once("dialog", lambda d: d.accept())  # accept a confirmation, should the page ask
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
     row.get_by_role("button", name=f"Revoke phone {device_id}").click()
     page.wait_for_url(f"**/devices?revoked={device_id}")
+    assert asked == [f"Revoke phone {device_id}? Its token stops working at once."]
     assert f"Phone {device_id} was revoked" in page.get_by_role("status").inner_text()
     assert page.locator("tr.revoked", has_text=LABEL).count() == 1
     assert page.locator("tr.live", has_text=LABEL).count() == 0
@@ -140,10 +142,10 @@ def test_a_monitor_imports_a_file_after_its_dry_run(watched: tuple[Page, Watch])
     for i, cid in enumerate(ids[:3]):
         assert cid in rows.nth(i).inner_text()
         assert rows.nth(i).get_attribute("class") == "new"
-        assert rows.nth(i).locator("td.status").inner_text() == "would import"
+        assert rows.nth(i).locator("td.outcome").inner_text() == "would import"
     refused = rows.nth(3)
     assert refused.get_attribute("class") == "refused" and ids[3] in refused.inner_text()
-    assert refused.locator("td.status").inner_text() == "refused"
+    assert refused.locator("td.outcome").inner_text() == "refused"
     why = refused.locator("td").last.inner_text()
     assert "category" in why and UNKNOWN in why, why
     before = api(page, f"/api/v1/observations?{day_range()}")["items"]
@@ -157,7 +159,7 @@ def test_a_monitor_imports_a_file_after_its_dry_run(watched: tuple[Page, Watch])
     assert "4 rows: 3 imported" in counts and "1 refused" in counts, counts
     assert "dry run" not in page.locator("h2").first.inner_text()
     assert "Recorded as import" in page.inner_text("main")
-    assert [r.locator("td.status").inner_text() for r in rows.all()] == ["imported"] * 3 + [
+    assert [r.locator("td.outcome").inner_text() for r in rows.all()] == ["imported"] * 3 + [
         "refused"
     ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zipfile
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
@@ -298,6 +299,8 @@ def test_form_media(db, users, client) -> None:
         "name": "logo.png",
         "sha256": hashlib.sha256(logo).hexdigest(),
         "md5": hashlib.md5(logo).hexdigest(),
+        "media_type": "image/png",
+        "size": len(logo),
     }
     version = current(listed(client, admin), "mission_form")
     assert version["missing_media"] == [] and version["media"][0]["name"] == "logo.png"
@@ -326,6 +329,80 @@ def test_form_media(db, users, client) -> None:
         r = client.post(url, files=files, data=data, headers=admin)
         assert (r.status_code, r.json()["code"]) == (status, code), r.text
     assert counts(db) == before
+
+
+def _zipped(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("villages.csv", data)
+    return out.getvalue()
+
+
+def village_xlsform() -> bytes:
+    """A mission's form whose place question reads its choices from villages.csv."""
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    for row in (
+        ("type", "name", "label"),
+        ("text", "category", "What"),
+        ("dateTime", "observed_at", "When"),
+        ("geopoint", "observer_position", "You"),
+        ("geopoint", "target", "It"),
+        ("select_one_from_file villages.csv", "village", "Nearest village"),
+    ):
+        survey.append(row)
+    settings = book.create_sheet("settings")
+    settings.append(["form_id", "form_title", "version"])
+    settings.append(["village_form", "Villages", "1"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_form_data_files_are_listed_in_the_manifest(db, users, client, tmp_path) -> None:
+    """The CSV of a select_one_from_file is form media too: checked, stored, listed, served,
+    and rehashed by verify."""
+    from defusedxml.ElementTree import fromstring
+    from tests.integration.odk_collect import MANIFEST_NS, Collect
+
+    from vigil.services.verify import verify
+    from vigil.store.blobs import BlobStore
+
+    admin = users["admin"].headers
+    assert upload(client, admin, village_xlsform()).json()["missing_media"] == ["villages.csv"]
+    url = f"{FORMS}/village_form/versions/1/media"
+    before = counts(db)
+    refused = [
+        "name,label\nagdam,Ağdam\n".encode("cp1251", errors="replace") + b"\xe4\xf0",
+        b"name,label\n\x00\n",
+        _zipped(b"name,label\nagdam,Agdam\n"),  # a zip named .csv
+    ]
+    for data in refused:
+        r = client.post(url, files={"file": ("villages.csv", data, "text/csv")}, headers=admin)
+        assert (r.status_code, r.json()["code"]) == (415, "unsupported_file_type"), r.text
+    assert counts(db) == before
+    csv_bytes = "name,label\nagdam,Ağdam / Ակնա\nfuzuli,Füzuli\n".encode()
+    r = client.post(url, files={"file": ("villages.csv", csv_bytes, "text/csv")}, headers=admin)
+    assert r.status_code == 201, r.text
+    assert (r.json()["media_type"], r.json()["size"]) == ("text/csv", len(csv_bytes))
+
+    phone = Collect(client, username="monitor", password=PASSWORD)
+    [entry] = [f for f in phone.form_list() if f["formID"] == "village_form"]
+    manifest = fromstring(phone.download(entry["manifestUrl"]).encode())
+    [media] = manifest.findall(f"{MANIFEST_NS}mediaFile")
+    assert media.findtext(f"{MANIFEST_NS}filename") == "villages.csv"
+    assert media.findtext(f"{MANIFEST_NS}hash") == "md5:" + hashlib.md5(csv_bytes).hexdigest()
+    got = phone.request("GET", media.findtext(f"{MANIFEST_NS}downloadUrl"))
+    assert got.content == csv_bytes and got.headers["content-type"].startswith("text/csv")
+
+    blobs = BlobStore(client.app.state.settings.data_dir / "evidence")
+    stored = blobs.path(r.json()["sha256"])
+    stored.chmod(0o644)  # the store keeps files read-only
+    stored.write_bytes(b"name,label\nelsewhere,Else\n")
+    with db.reading() as session:
+        verdict = verify(session, None, blobs)
+    assert any("form_media" in p and "villages.csv" in p for p in verdict.problems)
 
 
 def test_form_media_must_be_image_audio_or_video(db, users, client) -> None:

@@ -89,3 +89,13 @@ def media_of(session: Session, form_version_id: int) -> Sequence[FormMedia]:
 def find_media(session: Session, form_version_id: int, name: str) -> FormMedia | None:
     """One media file of a form version, by its name."""
     return session.get(FormMedia, (form_version_id, name))
+
+
+def stored_media(session: Session) -> list[tuple[int, str, str]]:
+    """(form version id, name, sha256) of every form media file, for verify."""
+    rows = session.execute(
+        select(FormMedia.form_version_id, FormMedia.name, FormMedia.sha256).order_by(
+            FormMedia.form_version_id, FormMedia.name
+        )
+    )
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]

@@ -1,5 +1,6 @@
-"""Media files a form refers to (images, audio, video in its questions and choices): kept in
-the evidence store once under their SHA-256, listed with their MD5 in the form's manifest."""
+"""Media files a form refers to (images, audio, video in its questions and choices; CSV,
+GeoJSON or XML data for select_one_from_file and pulldata): kept in the file store once under
+their SHA-256, listed with their MD5 in the form's manifest."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from vigil.domain.roles import ADMINS
 from vigil.errors import VigilError, invalid
+from vigil.formats.form_data_files import MAX_DATA_BYTES, data_file_type, is_data_file
 from vigil.formats.xform_instance import media_references
 from vigil.queries import forms as forms_q
 from vigil.services.access import Principal, require
@@ -42,6 +44,29 @@ def _hash(stream: BinaryIO, algorithm: str) -> str:
         h.update(chunk)
     stream.seek(0)
     return h.hexdigest()
+
+
+def _keep(
+    session: Session,
+    who: Principal,
+    stream: BinaryIO,
+    name: str,
+    blobs: BlobStore,
+    rules: EvidenceRules,
+    now: datetime,
+) -> tuple[str, str, int]:
+    """Store the file: a data file (CSV, GeoJSON, XML) checked as such, anything else as an
+    image, audio or video file. (sha256, media type, size)."""
+    if not is_data_file(name):
+        file = store_file(session, who, blobs, stream, rules, now)
+        return file.sha256, file.media_type, file.size
+    stream.seek(0)
+    data = stream.read(MAX_DATA_BYTES + 1)
+    if len(data) > MAX_DATA_BYTES:
+        raise VigilError("body_too_large", f"a form's data file may hold {MAX_DATA_BYTES} bytes")
+    media_type = data_file_type(name, data)
+    blob = blobs.put_bytes(data)
+    return blob.sha256, media_type, blob.size
 
 
 def add_media(
@@ -75,8 +100,10 @@ def add_media(
             return stored, False
         raise VigilError("already_exists", f"{name!r} is attached to this version with other bytes")
     md5 = _hash(stream, "md5")
-    file = store_file(session, who, blobs, stream, rules, now)
-    row = FormMedia(form_version_id=form.id, name=name, sha256=file.sha256, md5=md5)
+    sha256, media_type, size = _keep(session, who, stream, name, blobs, rules, now)
+    row = FormMedia(
+        form_version_id=form.id, name=name, sha256=sha256, md5=md5, media_type=media_type, size=size
+    )
     session.add(row)
     session.flush()
     Auditor(session, who.actor, now).created("form.media", row)

@@ -14,7 +14,7 @@ from vigil.errors import VigilError
 from vigil.queries import forms as forms_q
 from vigil.services import forms
 from vigil.services.access import Principal, require
-from vigil.store.tables import EvidenceFile, FormMedia
+from vigil.store.tables import FormMedia
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,11 @@ def manifest(
 
 def media_file(
     session: Session, who: Principal | None, form_id: str, version: str, name: str
-) -> EvidenceFile:
-    """The stored file behind one media file of a version (its bytes are in the blob store)."""
+) -> FormMedia:
+    """One media file of a version (its bytes are in the file store under its sha256)."""
     require(who, REPORTERS)
     form = forms.find_version(session, form_id, version)
     media = forms_q.find_media(session, form.id, name)
-    file = session.get(EvidenceFile, media.sha256) if media is not None else None
-    if file is None:
+    if media is None:
         raise VigilError("not_found", f"form {form_id!r} version {version!r} has no file {name!r}")
-    return file
+    return media

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vigil.domain.audit_chain import GENESIS, EventContent, canonical, digest
 from vigil.queries import audit as audit_q
 from vigil.queries import evidence as evidence_q
+from vigil.queries import forms as forms_q
 from vigil.store.blobs import BlobStore, is_sha256
 from vigil.store.snapshots import entity_id, entity_type, row_values, snapshot
 from vigil.store.tables import AuditEvent, audited_tables
@@ -56,12 +57,16 @@ def verify(
 
 
 def _check_files(session: Session, verdict: Verdict, blobs: BlobStore, tick: Progress) -> None:
-    """Each evidence file and thumbnail must be in the store, its bytes unchanged."""
+    """Each evidence file, thumbnail and form media file must be in the store, unchanged."""
     for sha, thumbnail in evidence_q.stored_names(session):
         verdict.files += 1
         _check_file(verdict, blobs, sha, f"evidence_file {sha}")
         if thumbnail:
             _check_file(verdict, blobs, thumbnail, f"the thumbnail of evidence_file {sha}")
+        tick("files", 1)
+    for version_id, name, sha in forms_q.stored_media(session):
+        verdict.files += 1
+        _check_file(verdict, blobs, sha, f"form_media {version_id}/{name} ({sha})")
         tick("files", 1)
 
 

@@ -393,13 +393,16 @@ class FormVersion(Base):
 
 
 class FormMedia(Base):
-    """A media file a form version refers to (listed in its OpenRosa manifest)."""
+    """A file a form version refers to (listed in its OpenRosa manifest): an image, audio or
+    video, or a data file (the CSV of a select_one_from_file); its bytes are in the file store."""
 
     __tablename__ = "form_media"
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_version.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
-    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_file.sha256"))
+    sha256: Mapped[str] = mapped_column(String(64))
     md5: Mapped[str] = mapped_column(String(32))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
 
 
 class Submission(Base):

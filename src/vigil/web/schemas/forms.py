@@ -15,14 +15,18 @@ from vigil.store.tables import FormMedia
 class FormMediaOut(BaseModel):
     """A media file attached to a form version (listed in its OpenRosa manifest)."""
 
-    name: str = Field(description="The name the form refers to it by (jr://images/<name>).")
+    name: str = Field(
+        description="The name the form refers to it by (jr://images/<name>, jr://file-csv/<name>)."
+    )
     sha256: str
     md5: str = Field(description="MD5 of the bytes, as the manifest publishes it.")
+    media_type: str = Field(description="The type detected from the content (text/csv, ...).")
+    size: int
 
     @classmethod
     def of(cls, m: FormMedia) -> FormMediaOut:
         """Build from the stored row."""
-        return cls(name=m.name, sha256=m.sha256, md5=m.md5)
+        return cls(name=m.name, sha256=m.sha256, md5=m.md5, media_type=m.media_type, size=m.size)
 
 
 class FormVersionOut(BaseModel):

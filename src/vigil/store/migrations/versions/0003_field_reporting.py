@@ -119,13 +119,11 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("md5", sa.String(length=32), nullable=False),
+        sa.Column("media_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["form_version_id"],
             ["form_version.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["sha256"],
-            ["evidence_file.sha256"],
         ),
         sa.PrimaryKeyConstraint("form_version_id", "name"),
     )
