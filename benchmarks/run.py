@@ -142,42 +142,21 @@ def run_all(
     results: list[dict[str, Any]] = []
     skipped: list[str] = []
     with _progress() as progress:
+
+        def record(found: list[dict[str, Any]]) -> None:
+            results.extend(found)
+            for r in found:
+                progress.console.print(_line(r), highlight=False)
+
         for kind in kinds:
+            common = (args.seed, work, args.pg_url, progress)
             if args.only in (None, "intake"):
                 for batch in args.batch:
-                    results.append(
-                        run_intake(
-                            kind, args.observations, batch, args.seed, work, args.pg_url, progress
-                        )
-                    )
-                    progress.console.print(_line(results[-1]), highlight=False)
+                    record([run_intake(kind, args.observations, batch, *common)])
             if args.only in (None, "query"):
-                found = run_query(
-                    kind,
-                    args.rows,
-                    args.queries,
-                    args.limit,
-                    args.seed,
-                    work,
-                    args.pg_url,
-                    progress,
-                )
-                results += found
-                for r in found:
-                    progress.console.print(_line(r), highlight=False)
+                record(run_query(kind, args.rows, args.queries, args.limit, *common))
             if args.only in (None, "field"):
-                found = run_field(
-                    kind,
-                    args.submissions,
-                    args.import_rows,
-                    args.seed,
-                    work,
-                    args.pg_url,
-                    progress,
-                )
-                results += found
-                for r in found:
-                    progress.console.print(_line(r), highlight=False)
+                record(run_field(kind, args.submissions, args.import_rows, *common))
         if args.only in (None, "fusion"):
             fused, skipped = run_fusion(args, progress)
             results += fused
