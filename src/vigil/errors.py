@@ -36,6 +36,7 @@ CATALOGUE: dict[str, ProblemType] = {
         ProblemType("form_closed", 409, "This form version no longer accepts submissions"),
         ProblemType("submission_conflict", 409, "This instance was sent before with other data"),
         ProblemType("state_conflict", 409, "The object is not in a state that allows this"),
+        ProblemType("precondition_required", 428, "Send If-Match with the ETag you loaded"),
         ProblemType("body_too_large", 413, "The request body is too large"),
         ProblemType("batch_too_large", 413, "The batch holds too many items"),
         ProblemType("unsupported_media_type", 415, "This content type is not accepted"),

@@ -142,6 +142,7 @@ BODIES: dict[str, Callable[[dict[str, Any]], Any]] = {
         "geometry": SQUARE,
     },
     "PlaceDraft": lambda w: {"code": _code(), "names": {"en": "P"}, "lat": 39.8, "lon": 46.7},
+    "SourceProfileIn": lambda w: {"kind": "third_party", "key": _code(), "reliability": "C"},
     "PostDraft": lambda w: {
         "code": _code(),
         "name": "P",

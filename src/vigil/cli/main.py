@@ -9,6 +9,8 @@ import typer
 
 from vigil.cli import accounts, devices, forms, fusion, geography, imports, simulate, stats
 from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out, progress_bar
+from vigil.cli.reviews import review_app
+from vigil.cli.sources import sources_app
 from vigil.config import get_settings
 from vigil.services import setup
 from vigil.services.verify import verify as verify_integrity
@@ -29,6 +31,8 @@ app.add_typer(stats.stats_app, name="stats")
 app.add_typer(imports.imports_app, name="observations", help="Import observations from files.")
 app.add_typer(forms.forms_app, name="forms", help="The ODK forms phones download.")
 app.add_typer(devices.devices_app, name="device", help="Phones' app-user tokens (ODK Collect).")
+app.add_typer(review_app, name="review", help="Review incidents: queue, status, policy.")
+app.add_typer(sources_app, name="sources", help="Source grading: profiles, confidence.")
 
 
 @app.command()

@@ -32,3 +32,5 @@ ADMINS: frozenset[Role] = frozenset({Role.admin})
 AUDITORS: frozenset[Role] = frozenset({Role.admin, Role.head_of_mission})
 # Who may run fusion on demand: analysts, and admins (the server's own worker is one).
 FUSION_RUNNERS: frozenset[Role] = ANALYSTS | ADMINS
+# Who may set the default reliability of sources (posts, patrols, third parties).
+SOURCE_GRADERS: frozenset[Role] = frozenset({Role.head_of_mission, Role.admin})

@@ -157,12 +157,14 @@ def groups_of(decision: FusionDecision) -> list[list[int]]:
 
 
 def constraints_of(decisions: list[FusionDecision]) -> Constraints:
-    """Standing decisions as must-link and cannot-link constraints."""
+    """Standing decisions as must-link and cannot-link constraints. A pin keeps its reports
+    together too: whoever fixed where the event was (an analyst, or a review's finding) took
+    its grouping as settled."""
     must: list[tuple[int, ...]] = []
     cannot: set[tuple[int, int]] = set()
     for d in decisions:
         groups = groups_of(d)
-        if d.kind in ("merge", "split"):
+        if d.kind in ("merge", "split", "pin"):
             must.extend(tuple(g) for g in groups if len(g) > 1)
         if d.kind in ("split", "detach"):
             for a, b in combinations(groups, 2):

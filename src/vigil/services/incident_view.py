@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from vigil.domain.confidence import Confidence
 from vigil.domain.roles import INTERNAL
 from vigil.errors import VigilError
 from vigil.queries import incidents as incidents_q
@@ -19,6 +20,7 @@ from vigil.queries.common import list_all
 from vigil.services.access import Principal, require
 from vigil.services.evidence import Attached, evidence_for
 from vigil.services.map import mission_zone
+from vigil.services.sources import incident_confidence
 from vigil.store.tables import Observation, Post, Zone
 
 # The sections fusion writes, in the order a reader needs them, and the keys each leads with.
@@ -76,6 +78,7 @@ class IncidentView:
     zones: Sequence[Zone]
     posts: list[Post]
     post_codes: dict[int, str]
+    confidence: Confidence | None = None  # how sure, from the reports' grades (sources.py)
 
     @property
     def client_anchors(self) -> dict[str, int]:
@@ -108,6 +111,7 @@ def incident_view(session: Session, who: Principal | None, incident_id: int) -> 
         zones=list_all(session, Zone, Zone.id),
         posts=[p for p in list_all(session, Post, Post.code) if p.id in post_ids],
         post_codes=codes,
+        confidence=incident_confidence(session, who, incident_id),
     )
 
 

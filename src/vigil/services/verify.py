@@ -15,7 +15,7 @@ from vigil.queries import audit as audit_q
 from vigil.queries import evidence as evidence_q
 from vigil.queries import forms as forms_q
 from vigil.store.blobs import BlobStore, is_sha256
-from vigil.store.snapshots import entity_id, entity_type, row_values, snapshot
+from vigil.store.snapshots import entity_id, entity_type, row_values, snapshot, unsigned_zero
 from vigil.store.tables import AuditEvent, audited_tables
 
 Progress = Callable[[str, int], None]
@@ -98,6 +98,8 @@ def _walk_chain(
         key = (event.entity_type, event.entity_id)
         if event.entity_type in tables:  # not notes such as logins, which recur by name
             _check_recreated(event, state.get(key), verdict)
+        if after is not None:  # as snapshots record it today: -0.0 as 0.0
+            after = {k: unsigned_zero(v) for k, v in after.items()}
         state[key] = (event.seq, None if after is None else digest(after))
     return state
 

@@ -42,10 +42,16 @@ def _secret(value: Any) -> Any:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def unsigned_zero(value: Any) -> Any:
+    """-0.0 as 0.0: equal numbers, so the ORM never writes one over the other, yet JSON tells
+    them apart; the audit log and verify must see one value."""
+    return 0.0 if isinstance(value, float) and value == 0.0 else value
+
+
 def snapshot(cls: type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Every column of a row; secrets only as their SHA-256."""
+    """Every column of a row (-0.0 as 0.0); secrets only as their SHA-256."""
     keys, secrets, _ = _columns(cls)
-    out = {k: values.get(k) for k in keys}
+    out = {k: unsigned_zero(values.get(k)) for k in keys}
     for k in secrets:
         out[k] = _secret(out[k])
     return out

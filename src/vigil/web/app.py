@@ -16,6 +16,7 @@ from vigil.config import Settings, get_settings
 from vigil.store.db import Database
 from vigil.web import problems
 from vigil.web.api import (
+    confidence,
     devices,
     evidence,
     forms,
@@ -28,6 +29,7 @@ from vigil.web.api import (
     reference,
     stats,
 )
+from vigil.web.api import reviews as review_api
 from vigil.web.deps import Access
 from vigil.web.headers import DateHeader
 from vigil.web.limits import BodyLimit
@@ -78,8 +80,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.effective_database_url)
     problems.install(app)
     pages = (auth, mapview, incident_page, report, import_pages, form_pages, device_pages)
-    api = (observations, evidence, incidents, fusion, stats, geography, reference, map)
-    for module in (*api, imports, forms, devices, openrosa, *pages):
+    api = (observations, evidence, incidents, fusion, stats, geography, reference, map, confidence)
+    for module in (*api, review_api, imports, forms, devices, openrosa, *pages):
         document_roles(module.router.routes)
         app.include_router(module.router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

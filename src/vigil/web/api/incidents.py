@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from vigil.queries import fusion as fusion_q
 from vigil.queries import incidents as incidents_q
 from vigil.services import incidents as service
 from vigil.services.access import Principal
+from vigil.services.reviews import incident_etag
 from vigil.store.db import Database
 from vigil.store.tables import Incident, Party
 from vigil.web import cursor
@@ -77,8 +78,13 @@ def list_incidents(
 
 @router.get("/{incident_id}", response_model=IncidentOut)
 def get_incident(
-    incident_id: int, who: Principal = allow(INTERNAL), db: Database = Depends(database)
+    incident_id: int,
+    response: Response,
+    who: Principal = allow(INTERNAL),
+    db: Database = Depends(database),
 ) -> IncidentOut:
-    """One incident."""
+    """One incident; its ETag header is what a review sends back as If-Match."""
     with db.reading() as session:
-        return incident_out(session, [service.get_incident(session, who, incident_id)])[0]
+        row = service.get_incident(session, who, incident_id)
+        response.headers["ETag"] = f'"{incident_etag(row)}"'
+        return incident_out(session, [row])[0]
