@@ -88,7 +88,7 @@ def test_reported_to_verified_with_the_rule_shown(db, users, client, fresh_setti
     assert done.status_code == 200, done.text
     step = done.json()["review"]
     assert step["check"]["met"] and step["check"]["rule_text"] == "2 independent sources"
-    assert step["check"]["independent_sources"] == ["post:1", "post:2"]
+    assert step["check"]["independent_sources"] == ["post:OP-T1", "post:OP-T2"]
     assert step["check"]["pin"]["pinned_by_review"] is not None
     assert step["reviewed_by"] == "analyst" and step["from_status"] == "under_review"
     assert done.json()["etag"] == _etag(client, users, inc).strip('"')

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from vigil.domain import review as r
+from vigil.domain.sources import source_of
 from vigil.errors import VigilError
 
 
 def _s(i: int, kind: str, post: int | None = None, name: str | None = None, loc: bool = False):
-    return r.Sighting(i, kind, post, name, submitted_by=7, has_location=loc)
+    code = f"OP-{post}" if post is not None else None
+    return r.Sighting(i, kind, source_of(kind, code, "observation_post", name), has_location=loc)
 
 
 def test_forward_moves_need_no_reason() -> None:
@@ -58,10 +60,10 @@ def test_independence_counts_each_observer_once() -> None:
     ]  # fmt: skip
     sources = r.independent_sources(sightings)
     assert sources == {
-        "post:3": [1, 2],
+        "post:OP-3": [1, 2],
         "patrol:patrol 2": [3, 4],
         "monitor:patrol 2": [5],
-        "third_party:user#7": [6],
+        "third_party:(unnamed)": [6],
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.domain.sources import SourceKey
 from vigil.errors import VigilError, invalid
 
 REPORTED = "reported"
@@ -87,23 +88,20 @@ def check_move(source: str, target: str, reason: str) -> Move:
 
 @dataclass(frozen=True)
 class Sighting:
-    """What the policy needs to know of one observation of the incident."""
+    """What the policy needs to know of one observation of the incident: who it comes from
+    (domain.sources.source_of: the one notion of a source, shared with confidence) and
+    whether it gives the event's own location."""
 
     observation_id: int
     observer_kind: str
-    post_id: int | None
-    observer_name: str | None
-    submitted_by: int
+    source: SourceKey
     has_location: bool
 
 
 def source_key(s: Sighting) -> str:
-    """Who an observation comes from: a post by its id; a patrol, monitor or third party by
-    kind and name (case and spaces ignored), or by the submitting account when unnamed."""
-    if s.observer_kind == "post" and s.post_id is not None:
-        return f"post:{s.post_id}"
-    name = " ".join((s.observer_name or "").split()).casefold()
-    return f"{s.observer_kind}:{name}" if name else f"{s.observer_kind}:user#{s.submitted_by}"
+    """Who an observation comes from, e.g. post:OP-1 or patrol:patrol 2 (reports naming no
+    one are one source of their kind, never independent of each other)."""
+    return s.source.identity
 
 
 def independent_sources(sightings: Iterable[Sighting]) -> dict[str, list[int]]:

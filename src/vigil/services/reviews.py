@@ -18,15 +18,17 @@ from sqlalchemy.orm import Session
 from vigil.domain import review as rules
 from vigil.domain.audit_chain import digest
 from vigil.domain.roles import ANALYSTS, INTERNAL
+from vigil.domain.sources import source_of
 from vigil.errors import FieldError, VigilError, invalid
 from vigil.queries import audit as audit_q
 from vigil.queries import reviews as reviews_q
+from vigil.queries import sources as sources_q
 from vigil.services import fusion_decisions
 from vigil.services.access import Principal, require
 from vigil.services.audit import Auditor
 from vigil.services.review_policy import current_policy
 from vigil.store.snapshots import row_values, snapshot
-from vigil.store.tables import Incident, IncidentReview
+from vigil.store.tables import Incident, IncidentReview, Observation, Post
 
 MAX_BULK = 500
 # 95 % radius of a round normal error over its sigma (as fusion_write uses for pins).
@@ -151,7 +153,8 @@ def _precheck(session: Session, incident: Incident, to_status: str, reason: str)
         raise VigilError(
             "state_conflict", f"incident {incident.id} was superseded by {successor}: review that"
         )
-    sightings = [_sighting(o) for o in reviews_q.observations_of(session, incident.id)]
+    members = [o.id for o in reviews_q.observations_of(session, incident.id)]
+    sightings = [_sighting(o, post) for o, post in sources_q.reports_with_posts(session, members)]
     check = rules.evaluate(current_policy(session), to_status, sightings)
     if not check["met"]:
         tried = "; ".join(", ".join(t["why"]) for t in check["why"])
@@ -163,15 +166,11 @@ def _precheck(session: Session, incident: Incident, to_status: str, reason: str)
     return check
 
 
-def _sighting(o: Any) -> rules.Sighting:
-    return rules.Sighting(
-        observation_id=o.id,
-        observer_kind=o.observer_kind,
-        post_id=o.post_id,
-        observer_name=o.observer_name,
-        submitted_by=o.submitted_by,
-        has_location=o.lat is not None and o.lon is not None,
+def _sighting(o: Observation, post: Post | None) -> rules.Sighting:
+    source = source_of(
+        o.observer_kind, post.code if post else None, post.kind if post else None, o.observer_name
     )
+    return rules.Sighting(o.id, o.observer_kind, source, o.lat is not None and o.lon is not None)
 
 
 def _apply(
