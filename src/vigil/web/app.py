@@ -39,6 +39,7 @@ from vigil.web.pages import devices as device_pages
 from vigil.web.pages import forms as form_pages
 from vigil.web.pages import imports as import_pages
 from vigil.web.pages import incidents as incident_page
+from vigil.web.pages import review as review_pages
 from vigil.web.pages.render import STATIC_DIR
 from vigil.worker.fusion import FusionWorker
 
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     pages = (auth, mapview, incident_page, report, import_pages, form_pages, device_pages)
     api = (observations, evidence, incidents, fusion, stats, geography, reference, map, confidence)
-    for module in (*api, review_api, imports, forms, devices, openrosa, *pages):
+    for module in (*api, review_api, imports, forms, devices, openrosa, *pages, review_pages):
         document_roles(module.router.routes)
         app.include_router(module.router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

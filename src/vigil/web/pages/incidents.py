@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from vigil.domain.roles import INTERNAL
@@ -14,6 +14,7 @@ from vigil.services.incident_view import IncidentView, incident_view
 from vigil.store.db import Database
 from vigil.web.deps import allow, database
 from vigil.web.pages.render import templates
+from vigil.web.pages.review_section import ReviewForm, review_section
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,10 +78,23 @@ def map_features(view: IncidentView) -> dict[str, Any]:
 def incident_page(
     request: Request,
     incident_id: int,
+    reviewed: str = Query("", max_length=20, description="The status a review just reached."),
     who: Principal = allow(INTERNAL),
     db: Database = Depends(database),
 ) -> Response:
     """One incident: what, when, where and how sure, its observations, and why."""
+    return render_incident(request, who, db, incident_id, ReviewForm(moved=reviewed))
+
+
+def render_incident(
+    request: Request,
+    who: Principal,
+    db: Database,
+    incident_id: int,
+    form: ReviewForm,
+    status_code: int = 200,
+) -> Response:
+    """The incident page, with the review form as the analyst left it (and any refusal)."""
     with db.reading() as session:
         view = incident_view(session, who, incident_id)
         context = {
@@ -94,5 +108,8 @@ def incident_page(
             "client_columns": CLIENT_ID_COLUMNS,
             "anchors": view.client_anchors,
             "features": map_features(view),
+            "review": review_section(session, who, view.fused.incident, view.successor, form),
         }
-        return templates.TemplateResponse(request, "incident.html", context)
+        return templates.TemplateResponse(
+            request, "incident.html", context, status_code=status_code
+        )
