@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from vigil.queries import fusion as fusion_q
@@ -57,22 +58,44 @@ def links(session: Session, incident_ids: Sequence[int]) -> dict[int, list[tuple
     return out
 
 
+def where_and_when(
+    query: Select[Any],
+    bbox: tuple[float, float, float, float] | None,
+    time_from: datetime | None,
+    time_to: datetime | None,
+    category: str | None,
+) -> Select[Any]:
+    """Incidents in a box, overlapping a time range, of a category or under it (each
+    optional): the filters every list of incidents shares."""
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        query = query.where(
+            Incident.lon.between(min_lon, max_lon), Incident.lat.between(min_lat, max_lat)
+        )
+    if time_from is not None:
+        query = query.where(Incident.ended_at >= time_from)
+    if time_to is not None:
+        query = query.where(Incident.started_at < time_to)
+    if category:
+        query = query.where(category_condition(Incident.category, category))
+    return query
+
+
+def after_cursor(query: Select[Any], after: tuple[datetime, int] | None) -> Select[Any]:
+    """The rows after a (started_at, id) cursor position."""
+    if after is None:
+        return query
+    at, last = after
+    return query.where(
+        or_(Incident.started_at > at, and_(Incident.started_at == at, Incident.id > last))
+    )
+
+
 def page(
     session: Session, f: IncidentFilter, after: tuple[datetime, int] | None, limit: int
 ) -> Sequence[Incident]:
     """One page in (started_at, id) order after a cursor position."""
-    query = select(Incident)
-    if f.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = f.bbox
-        query = query.where(
-            Incident.lon.between(min_lon, max_lon), Incident.lat.between(min_lat, max_lat)
-        )
-    if f.time_from is not None:
-        query = query.where(Incident.ended_at >= f.time_from)
-    if f.time_to is not None:
-        query = query.where(Incident.started_at < f.time_to)
-    if f.category:
-        query = query.where(category_condition(Incident.category, f.category))
+    query = where_and_when(select(Incident), f.bbox, f.time_from, f.time_to, f.category)
     if f.status:
         query = query.where(Incident.status == f.status)
     if not f.include_superseded:
@@ -80,11 +103,7 @@ def page(
             IncidentFusion.superseded_by.is_not(None)
         )
         query = query.where(Incident.id.not_in(superseded))
-    if after is not None:
-        at, last = after
-        query = query.where(
-            or_(Incident.started_at > at, and_(Incident.started_at == at, Incident.id > last))
-        )
+    query = after_cursor(query, after)
     return session.scalars(query.order_by(Incident.started_at, Incident.id).limit(limit)).all()
 
 

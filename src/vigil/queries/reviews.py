@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vigil.queries.observations import category_condition
+from vigil.queries.incidents import after_cursor, where_and_when
 from vigil.store.tables import (
     FusionDecision,
     Incident,
@@ -134,20 +134,6 @@ def queue(
         query = query.join(ReviewAssignment, ReviewAssignment.incident_id == Incident.id).where(
             ReviewAssignment.reviewer_id == f.reviewer_id
         )
-    if f.category:
-        query = query.where(category_condition(Incident.category, f.category))
-    if f.bbox is not None:
-        min_lon, min_lat, max_lon, max_lat = f.bbox
-        query = query.where(
-            Incident.lon.between(min_lon, max_lon), Incident.lat.between(min_lat, max_lat)
-        )
-    if f.time_from is not None:
-        query = query.where(Incident.ended_at >= f.time_from)
-    if f.time_to is not None:
-        query = query.where(Incident.started_at < f.time_to)
-    if after is not None:
-        at, last = after
-        query = query.where(
-            or_(Incident.started_at > at, and_(Incident.started_at == at, Incident.id > last))
-        )
+    query = where_and_when(query, f.bbox, f.time_from, f.time_to, f.category)
+    query = after_cursor(query, after)
     return session.scalars(query.order_by(Incident.started_at, Incident.id).limit(limit)).all()
