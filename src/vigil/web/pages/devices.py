@@ -18,7 +18,7 @@ from vigil.services.access import Principal
 from vigil.store.db import Database
 from vigil.web.api.devices import public_base
 from vigil.web.deps import allow, check_csrf, database, settings
-from vigil.web.pages.render import templates
+from vigil.web.pages.render import private_page
 
 router = APIRouter(include_in_schema=False)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}  # addresses no phone can reach
@@ -43,9 +43,8 @@ def _page(
             "form": {"username": "", "label": ""},
             **extra,
         }
-        page = templates.TemplateResponse(request, "devices.html", context, status_code=status)
-    page.headers["Cache-Control"] = "no-store"
-    return page
+        # Rendered while the session is open: the template reads the rows' attributes.
+        return private_page(request, "devices.html", context, status)
 
 
 @router.get("/devices", response_class=HTMLResponse)

@@ -17,7 +17,7 @@ from vigil.services.access import Principal
 from vigil.store.db import Database
 from vigil.web.api.forms import read_xlsform
 from vigil.web.deps import allow, check_csrf, database, settings
-from vigil.web.pages.render import templates
+from vigil.web.pages.render import private_page
 from vigil.web.schemas.forms import FormVersionOut
 
 router = APIRouter(include_in_schema=False)
@@ -45,9 +45,7 @@ def _page(
         "message": None,
         **extra,
     }
-    page = templates.TemplateResponse(request, "forms.html", context, status_code=status)
-    page.headers["Cache-Control"] = "no-store"
-    return page
+    return private_page(request, "forms.html", context, status)
 
 
 @router.get("/forms", response_class=HTMLResponse)

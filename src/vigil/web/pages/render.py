@@ -74,6 +74,16 @@ def metres(value: float | None) -> str:
     return f"{value:.0f} m" if abs(value) < 10_000 else f"{value / 1000:.1f} km"
 
 
+def private_page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """A page holding secrets or an admin's state (a phone's token, form versions): never
+    kept by a browser or a proxy."""
+    page = templates.TemplateResponse(request, template, context, status_code=status)
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
 def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
     """A page that says what went wrong (pages answer people, not programs)."""
     return templates.TemplateResponse(
