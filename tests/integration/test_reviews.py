@@ -12,6 +12,8 @@ from tests.factories import add_post, observation
 from typer.testing import CliRunner
 
 from vigil.cli.main import app as cli
+from vigil.domain.geography import ZoneDraft
+from vigil.services import geography
 from vigil.config import get_settings
 from vigil.services.verify import verify
 from vigil.store.tables import AuditEvent, FusionDecision, Incident, IncidentReview, ReviewPolicy
@@ -270,6 +272,36 @@ def test_assign_and_queue_oldest_first(db, users, client) -> None:
     assert bad_status.status_code == 422
     for role in ("monitor", "party_liaison"):
         assert client.get("/api/v1/reviews/queue", headers=users[role].headers).status_code == 403
+
+
+def test_queue_filtered_by_zone(db, users, client, fresh_settings) -> None:
+    """A zone filter keeps the incidents located inside the zone's polygon (not its box), pages
+    exactly, and names an unknown zone as the field at fault."""
+    ids = _scene(db, client, users)
+    with db.reading() as session:
+        seen = session.get(Incident, ids["seen"])
+        assert seen is not None and seen.lat is not None and seen.lon is not None
+        lat, lon = seen.lat, seen.lon
+    # A triangle whose box also holds a corner where nothing is inside the polygon.
+    d = 0.01
+    ring = [[lon - d, lat - d], [lon + 2 * d, lat - d], [lon - d, lat + 2 * d], [lon - d, lat - d]]
+    with db.writing() as session:
+        geography.add_zones(session, OPERATOR, [ZoneDraft(
+            code="triangle", kind="buffer_zone", names={"en": "Triangle"},
+            geometry={"type": "Polygon", "coordinates": [ring]},
+        )])  # fmt: skip
+    analyst = users["analyst"].headers
+    inside = client.get("/api/v1/reviews/queue", params={"zone": "triangle"}, headers=analyst)
+    assert [i["id"] for i in inside.json()["items"]] == [ids["seen"]]
+    bad = client.get("/api/v1/reviews/queue", params={"zone": "atlantis"}, headers=analyst)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "zone"
+    page = client.get("/review", params={"zone": "triangle"}, headers=analyst)
+    assert page.status_code == 200 and f"/incidents/{ids['seen']}" in page.text
+    assert f"/incidents/{ids['lone']}\"" not in page.text
+    env = {"VIGIL_DATABASE_URL": db.url}
+    result = CliRunner().invoke(cli, ["review", "queue", "--zone", "triangle"], env=env)
+    assert result.exit_code == 0, result.output
+    assert str(ids["seen"]) in result.output and "1 incident(s)" in result.output
 
 
 def test_policy_set_and_validated(db, users, client) -> None:

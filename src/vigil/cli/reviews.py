@@ -22,11 +22,16 @@ def queue(
     status: list[str] = typer.Option(
         None, help="Review state(s) to list (default: reported and under_review)."
     ),
+    category: str = typer.Option(None, help="A category code (its sub-categories match)."),
+    zone: str = typer.Option(None, help="A zone's code: incidents located inside it."),
     limit: int = typer.Option(100, min=1, max=1000, help="How many to list."),
 ) -> None:
     """Incidents awaiting review, oldest first."""
     q = review_queue.QueueRequest(
-        reviewer=reviewer, statuses=tuple(status or ()) or review_queue.OPEN_STATES
+        reviewer=reviewer,
+        statuses=tuple(status or ()) or review_queue.OPEN_STATES,
+        category=category,
+        zone=zone,
     )
     db = open_database()
     with db.reading() as session:

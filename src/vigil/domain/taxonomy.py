@@ -58,6 +58,14 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category("humanitarian.returns", "Returns of displaced people"),
     Category("humanitarian.exchange", "Exchange of prisoners or remains"),
     Category("freedom_of_movement", "Restriction of the mission's freedom of movement"),
+    # What the agreement's provisions ask the parties to do, seen being done (or prevented).
+    Category("implementation", "Implementation of the agreement"),
+    Category("implementation.withdrawal", "Withdrawal of forces observed"),
+    Category("implementation.handover", "Handover of territory observed"),
+    Category("implementation.peacekeeper_deployment", "Peacekeepers deployed or present"),
+    Category("implementation.monitoring_centre", "Ceasefire monitoring centre operating"),
+    Category("implementation.transport_link", "Transport link open or used"),
+    Category("implementation.obstruction", "Obstruction of civilian movement on a route or corridor"),
 )
 
 WEAPON_CLASSES: tuple[str, ...] = (

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from vigil.queries.incidents import after_cursor, where_and_when
@@ -33,6 +35,7 @@ class QueueFilter:
     bbox: tuple[float, float, float, float] | None = None
     time_from: datetime | None = None
     time_to: datetime | None = None
+    zone: BaseGeometry | None = None  # located inside this zone's geometry
 
 
 def lock_incident(session: Session, incident_id: int) -> Incident | None:
@@ -135,5 +138,24 @@ def queue(
             ReviewAssignment.reviewer_id == f.reviewer_id
         )
     query = where_and_when(query, f.bbox, f.time_from, f.time_to, f.category)
-    query = after_cursor(query, after)
-    return session.scalars(query.order_by(Incident.started_at, Incident.id).limit(limit)).all()
+    query = after_cursor(query, after).order_by(Incident.started_at, Incident.id)
+    if f.zone is None:
+        return session.scalars(query.limit(limit)).all()
+    return _inside(session, where_and_when(query, f.zone.bounds, None, None, None), f.zone, limit)
+
+
+def _inside(
+    session: Session, query: Select[tuple[Incident]], zone: BaseGeometry, limit: int
+) -> list[Incident]:
+    """The first `limit` incidents of a query (already cut to the zone's box) located inside
+    the zone: read in batches and tested with shapely, so the cursor stays exact."""
+    shapely.prepare(zone)
+    found: list[Incident] = []
+    for batch in session.scalars(query.execution_options(yield_per=500)).partitions():
+        lon = [i.lon for i in batch]
+        lat = [i.lat for i in batch]
+        inside = shapely.contains_xy(zone, lon, lat)
+        found.extend(i for i, keep in zip(batch, inside, strict=True) if keep)
+        if len(found) >= limit:
+            break
+    return found[:limit]

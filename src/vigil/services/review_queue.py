@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
 from vigil.domain import review as rules
@@ -13,10 +15,11 @@ from vigil.domain.roles import ANALYSTS, INTERNAL
 from vigil.errors import VigilError, invalid
 from vigil.queries import accounts as accounts_q
 from vigil.queries import reviews as reviews_q
+from vigil.queries.common import get_by
 from vigil.services.access import Principal, require, system_principal
 from vigil.services.audit import Auditor
 from vigil.store.snapshots import row_values
-from vigil.store.tables import Incident, ReviewAssignment
+from vigil.store.tables import Incident, ReviewAssignment, Zone
 
 MAX_ASSIGN = 500
 OPEN_STATES: tuple[str, ...] = (rules.REPORTED, rules.UNDER_REVIEW)
@@ -32,6 +35,7 @@ class QueueRequest:
     bbox: tuple[float, float, float, float] | None = None
     time_from: datetime | None = None
     time_to: datetime | None = None
+    zone: str | None = None  # a zone's code: incidents located inside it
 
 
 def assign_reviewer(
@@ -92,8 +96,18 @@ def review_queue(
     if unknown:
         raise invalid("status", f"not review states: {unknown} (known: {', '.join(rules.STATES)})")
     reviewer_id = _reviewer_id(session, who, q.reviewer)
-    f = reviews_q.QueueFilter(q.statuses, reviewer_id, q.category, q.bbox, q.time_from, q.time_to)
+    zone = _zone_shape(session, q.zone) if q.zone else None
+    f = reviews_q.QueueFilter(
+        q.statuses, reviewer_id, q.category, q.bbox, q.time_from, q.time_to, zone
+    )
     return list(reviews_q.queue(session, f, after, limit))
+
+
+def _zone_shape(session: Session, code: str) -> BaseGeometry:
+    zone = get_by(session, Zone, code=code)
+    if zone is None:
+        raise invalid("zone", f"no zone {code!r}", "unknown_reference")
+    return shape(zone.geometry)
 
 
 def _reviewer_id(session: Session, who: Principal, reviewer: str | None) -> int | None:

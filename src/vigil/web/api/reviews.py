@@ -107,6 +107,7 @@ def queue(
     ),
     category: str | None = Query(None, max_length=100, description="Code; descendants match"),
     bbox: str | None = BBOX,
+    zone: str | None = Query(None, max_length=64, description="A zone's code: inside it."),
     time_from: datetime | None = FROM,
     time_to: datetime | None = TO,
     limit: int = LIMIT,
@@ -122,6 +123,7 @@ def queue(
         bbox=parse_bbox(bbox),
         time_from=check_aware("from", time_from),
         time_to=check_aware("to", time_to),
+        zone=zone,
     )
     position = cursor.decode(after)
     with db.reading() as session:

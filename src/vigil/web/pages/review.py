@@ -20,11 +20,11 @@ from vigil.domain.confidence import Confidence
 from vigil.domain.roles import ADMINS, ANALYSTS
 from vigil.errors import VigilError, invalid
 from vigil.queries import accounts as accounts_q
-from vigil.services import review_queue, reviews, sources
+from vigil.services import geography, review_queue, reviews, sources
 from vigil.services.access import Principal
 from vigil.services.map import mission_zone
 from vigil.store.db import Database
-from vigil.store.tables import Incident
+from vigil.store.tables import Incident, Zone
 from vigil.web import cursor
 from vigil.web.deps import allow, check_csrf, database
 from vigil.web.pages.incidents import render_incident
@@ -34,7 +34,7 @@ from vigil.web.pages.review_section import ReviewForm
 router = APIRouter(include_in_schema=False)
 QUEUE_READERS = ANALYSTS | ADMINS
 PAGE_SIZE = 100
-FILTER_KEYS = ("status", "reviewer", "category", "from", "to", "after")
+FILTER_KEYS = ("status", "reviewer", "category", "zone", "from", "to", "after")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Filters:
     statuses: tuple[str, ...] = review_queue.OPEN_STATES
     reviewer: str = ""  # "" anyone, "me", or a user name
     category: str = ""
+    zone: str = ""  # a zone's code
     day_from: str = ""
     day_to: str = ""
     after: str = ""
@@ -60,6 +61,7 @@ class Filters:
             statuses=tuple(got.get("status", [])) or review_queue.OPEN_STATES,
             reviewer=one.get("reviewer", ""),
             category=one.get("category", ""),
+            zone=one.get("zone", ""),
             day_from=one.get("from", ""),
             day_to=one.get("to", ""),
             after=one.get("after", ""),
@@ -68,7 +70,7 @@ class Filters:
     def pairs(self, after: str | None = None) -> list[tuple[str, str]]:
         """Back to query pairs (the cursor replaced when `after` is given)."""
         out = [("status", s) for s in self.statuses]
-        out += [("reviewer", self.reviewer), ("category", self.category)]
+        out += [("reviewer", self.reviewer), ("category", self.category), ("zone", self.zone)]
         out += [("from", self.day_from), ("to", self.day_to)]
         out.append(("after", self.after if after is None else after))
         return [(k, v) for k, v in out if v]
@@ -83,6 +85,7 @@ class Filters:
             reviewer=self.reviewer or None,
             statuses=self.statuses,
             category=self.category or None,
+            zone=self.zone or None,
             time_from=start,
             time_to=end + timedelta(days=1) if end else None,
         )
@@ -170,6 +173,7 @@ def _queue_page(
             "rows": rows,
             "states": rules.STATES,
             "reviewers": _reviewers(session),
+            "zones": geography.list_of(session, who, Zone),
             "bulk": bulk or Bulk(),
             "can_act": who.role in ANALYSTS,
             "error": error,
