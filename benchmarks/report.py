@@ -309,6 +309,25 @@ def import_table(results: list[dict[str, Any]]) -> Table:
     return table
 
 
+def review_table(results: list[dict[str, Any]]) -> Table:
+    """The demo month swept to verified, against the same month swept to under review."""
+    table = Table(
+        title="The demo month swept from reported to verified",
+        caption="ratio: verified seconds / under-review seconds, measured in the same run",
+    )
+    columns = ("db", "incidents", "under review s", "verified", "left", "passes", "verified s",
+               "ms/verified", "ratio")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="right", no_wrap=True)
+    for r in results:
+        table.add_row(
+            r["db"], f"{r['incidents']:,}", f"{r['under_review_s']:.1f}", f"{r['verified']:,}",
+            f"{r['left']:,}", str(r["passes"]), f"{r['verified_s']:.1f}",
+            f"{r['ms_per_verified']:.1f}", f"{r['ratio']:.2f}",
+        )  # fmt: skip
+    return table
+
+
 def show(console: Console, results: list[dict[str, Any]]) -> None:
     """Print the tables of whatever ran."""
     tables = (
@@ -320,6 +339,7 @@ def show(console: Console, results: list[dict[str, Any]]) -> None:
         ("fusion_scale", fusion_scale_table),
         ("submissions", submissions_table),
         ("import", import_table),
+        ("review", review_table),
     )
     for name, make in tables:
         found = [r for r in results if r["benchmark"] == name]

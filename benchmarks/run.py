@@ -1,5 +1,5 @@
-"""`python -m benchmarks.run` (`make bench`): intake, query and field reporting (SQLite and
-PostgreSQL), fusion."""
+"""`python -m benchmarks.run` (`make bench`): intake, query, field reporting and reviewing
+(SQLite and PostgreSQL), fusion."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from benchmarks.fusion import run_fusion
 from benchmarks.intake import run_intake
 from benchmarks.query import run_query
 from benchmarks.report import machine, show, source, write_json
+from benchmarks.review import run_review
 
 RESULTS = Path(__file__).with_name("results") / "latest.json"
 err = Console(stderr=True)
@@ -44,7 +45,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "field: 50 submissions, 2,000 rows",
     )
     p.add_argument(
-        "--only", choices=("intake", "query", "field", "fusion"), help="run one benchmark only"
+        "--only",
+        choices=("intake", "query", "field", "review", "fusion"),
+        help="run one benchmark only",
     )
     p.add_argument("--submissions", type=int, help="field: submissions per leg (default 300)")
     p.add_argument("--import-rows", type=int, help="field: rows of the imported CSV (20,000)")
@@ -157,6 +160,8 @@ def run_all(
                 record(run_query(kind, args.rows, args.queries, args.limit, *common))
             if args.only in (None, "field"):
                 record(run_field(kind, args.submissions, args.import_rows, *common))
+            if args.only in (None, "review"):
+                record(run_review(kind, *common))
         if args.only in (None, "fusion"):
             fused, skipped = run_fusion(args, progress)
             results += fused
@@ -175,6 +180,12 @@ def _line(r: dict[str, Any]) -> str:
         return (
             f"import {r['db']} {r['rows']:,} rows: {r['import_s']:.2f} s, JSON batches "
             f"{r['batch_s']:.2f} s, ratio {r['ratio']:.2f}"
+        )
+    if r["benchmark"] == "review":
+        return (
+            f"review {r['db']}: {r['incidents']:,} incidents under review in "
+            f"{r['under_review_s']:.1f} s, {r['verified']:,} verified in {r['verified_s']:.1f} s "
+            f"({r['passes']} passes), ratio {r['ratio']:.2f}"
         )
     if r["benchmark"] == "intake":
         return (

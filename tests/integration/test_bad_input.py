@@ -205,6 +205,17 @@ def test_non_integer_path_id(db, monitor, client) -> None:
     assert_problem(client.get(f"{OBS}/999999", headers=monitor), 404, "not_found")
 
 
+def test_an_id_too_large_for_the_database_is_422(db, users, client) -> None:
+    """A 21-digit id overflows SQLite's and PostgreSQL's integers: a clear 422, not a 500."""
+    huge = "100000000000000000000"
+    analyst = users["analyst"].headers
+    for path in (f"/api/v1/incidents/{huge}", f"/api/v1/observations/{huge}"):
+        got = client.get(path, headers=analyst)
+        assert got.status_code == 422, (path, got.text)
+        assert got.headers["content-type"].startswith("application/problem+json")
+        assert "larger than the database can hold" in got.json()["detail"]
+
+
 def test_self_intersecting_zone_through_the_api(db, users, client) -> None:
     body = {"code": "bowtie", "kind": "buffer_zone", "names": {"en": "Bow"}, "geometry": BOWTIE}
     before = counts(db)

@@ -43,7 +43,8 @@ def test_demo_loads_the_scenario(db) -> None:
         both = [p for p in places if p.names.get("az") and p.names.get("hy")]
         assert len(both) >= 20
         assert _count(session, Post) >= 10
-        assert _count(session, Observation) == summary.observations > 1000
+        assert _count(session, Observation) == summary.observations + summary.scripted
+        assert summary.observations > 1000 and summary.scripted > 10
         assert _count(session, TruthEvent) == summary.truth_events > 500
         assert _count(session, TruthLink) == summary.observations
         summaries = _count(session, TruthCover)
@@ -54,7 +55,8 @@ def test_demo_loads_the_scenario(db) -> None:
             )
         ).all()
         assert len(patrols) > 20 and all(lat is not None for _, lat in patrols)
-        assert {name for name, _ in patrols} <= {f"PTL-0{n}" for n in range(1, 5)}
+        # four simulated daily patrols, and two more in the scripted reports (corridor, north)
+        assert {name for name, _ in patrols} <= {f"PTL-0{n}" for n in range(1, 7)}
         assert _count(session, User) == len(summary.accounts)
         first, last = session.execute(
             select(func.min(Observation.observed_at), func.max(Observation.observed_at))

@@ -98,6 +98,24 @@ def test_bulk_verify_of_two_incidents(db, users, client: TestClient) -> None:
     assert "2 independent sources" in incident.text and "under review → verified" in incident.text
 
 
+def test_partial_bulk_moves_those_allowed_and_lists_the_others(
+    db, users, client: TestClient
+) -> None:
+    ids = _scene(db, client, users)
+    every = [ids["two_posts"], ids["seen"], ids["lone"]]
+    sign_in(client, "analyst")
+    page = client.get("/review").text
+    taken = bulk(client, page, every, action="status", status="under_review")
+    assert taken.status_code == 303
+    shown = client.get(taken.headers["location"]).text
+    partial = bulk(client, shown, every, action="status", status="verified", partial="true")
+    assert partial.status_code == 200, partial.text
+    text = html.unescape(partial.text)
+    assert "Moved 2 incidents to verified; 1 left as they are:" in text
+    assert f"incident {ids['lone']}: the review policy for verified is not met" in text
+    assert statuses(db, *every) == ["verified", "verified", "under_review"]
+
+
 def test_one_stale_etag_refuses_the_whole_bulk(db, users, client: TestClient) -> None:
     ids = _scene(db, client, users)
     sign_in(client, "analyst")
@@ -127,9 +145,8 @@ def test_the_incident_page_moves_one_incident_and_names_a_stale_copy(
     sign_in(client, "analyst")
     page = client.get(f"/incidents/{inc}").text
     assert 'id="review"' in page and "Not reviewed yet" in page
-    assert re.findall(r'<option value="([a-z_]+)"', page.split('id="review"')[1]) == [
-        "under_review"
-    ]
+    review = page.split('id="review"')[1].split("</section>")[0]
+    assert re.findall(r'<option value="([a-z_]+)"', review) == ["under_review"]
     etag = re.search(r'name="etag" value="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
     form = {"csrf_token": csrf(page), "etag": etag, "status": "under_review", "reason": "start"}
     done = client.post(f"/incidents/{inc}/review", data=form, follow_redirects=False)

@@ -12,9 +12,9 @@ from tests.factories import add_post, observation
 from typer.testing import CliRunner
 
 from vigil.cli.main import app as cli
+from vigil.config import get_settings
 from vigil.domain.geography import ZoneDraft
 from vigil.services import geography
-from vigil.config import get_settings
 from vigil.services.verify import verify
 from vigil.store.tables import AuditEvent, FusionDecision, Incident, IncidentReview, ReviewPolicy
 
@@ -220,6 +220,52 @@ def test_bulk_is_all_or_nothing(db, users, client) -> None:
     assert _counts(db) == before
     with db.reading() as session:
         assert {session.get(Incident, i).status for i in ids.values()} == {"under_review"}
+    # partial: those the policy allows are verified, the lone post's is named and kept
+    partial = client.post(
+        "/api/v1/reviews/bulk", json={"items": fresh, "status": "verified", "partial": True},
+        headers=analyst.headers,
+    )  # fmt: skip
+    assert partial.status_code == 200, partial.text
+    moved = {i["incident_id"] for i in partial.json()["items"]}
+    assert moved == {ids["two_posts"], ids["seen"]}
+    (left,) = partial.json()["refused"]
+    assert f"incident {ids['lone']}" in left["message"] and "not met" in left["message"]
+    with db.reading() as session:
+        assert session.get(Incident, ids["lone"]).status == "under_review"
+        assert verify(session).ok
+
+
+def test_sweep_takes_a_period_to_verified(db, users, client, fresh_settings) -> None:
+    """`vigil review sweep`: every incident of the period under review, then verified where
+    the policy allows; the others counted by reason; bad options are clear errors."""
+    ids = _scene(db, client, users)
+    env = {"VIGIL_DATABASE_URL": db.url}
+    run = CliRunner().invoke
+    taken = run(cli, ["review", "sweep", "under_review", "--to", "2020-11-13T00:00Z",
+                      "--as", "analyst"], env=env)  # fmt: skip
+    assert taken.exit_code == 0, taken.output
+    assert "1 incident(s) moved to under_review; 0 left" in taken.output
+    # the other two go from reported through under review in the same sweep
+    found = run(cli, ["review", "sweep", "verified", "--from", "2020-11-12T00:00Z",
+                      "--to", "2020-12-01T00:00Z", "--as", "analyst"], env=env)  # fmt: skip
+    assert found.exit_code == 0, found.output
+    assert "2 incident(s) moved to verified; 1 left" in found.output
+    assert "left as they are" in found.output
+    with db.reading() as session:
+        got = {k: session.get(Incident, i).status for k, i in ids.items()}
+        assert got == {"two_posts": "verified", "seen": "verified", "lone": "under_review"}
+        assert verify(session).ok
+    before = _counts(db)
+    for args, words in (
+        (["review", "sweep", "published", "--as", "analyst"], "published"),
+        (["review", "sweep", "verified", "--from", "yesterday", "--as", "analyst"], "--from"),
+        (["review", "sweep", "verified", "--zone", "atlantis", "--as", "analyst"], "atlantis"),
+        (["review", "sweep", "verified", "--as", "monitor"], "monitor"),
+    ):
+        bad = run(cli, args, env=env)
+        assert bad.exit_code != 0 and words in bad.output, (args, bad.output)
+        assert "Traceback" not in bad.output
+    assert _counts(db) == before
 
 
 def test_assign_and_queue_oldest_first(db, users, client) -> None:
@@ -297,7 +343,7 @@ def test_queue_filtered_by_zone(db, users, client, fresh_settings) -> None:
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "zone"
     page = client.get("/review", params={"zone": "triangle"}, headers=analyst)
     assert page.status_code == 200 and f"/incidents/{ids['seen']}" in page.text
-    assert f"/incidents/{ids['lone']}\"" not in page.text
+    assert f'/incidents/{ids["lone"]}"' not in page.text
     env = {"VIGIL_DATABASE_URL": db.url}
     result = CliRunner().invoke(cli, ["review", "queue", "--zone", "triangle"], env=env)
     assert result.exit_code == 0, result.output

@@ -8,7 +8,11 @@ import sys
 import typer
 
 from vigil.cli import accounts, devices, forms, fusion, geography, imports, simulate, stats
+from vigil.cli.agreement import agreement_app
+from vigil.cli.attribution import attribution_app
 from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out, progress_bar
+from vigil.cli.compliance import compliance_app
+from vigil.cli.restrictions import restrictions_app
 from vigil.cli.reviews import review_app
 from vigil.cli.sources import sources_app
 from vigil.config import get_settings
@@ -33,6 +37,10 @@ app.add_typer(forms.forms_app, name="forms", help="The ODK forms phones download
 app.add_typer(devices.devices_app, name="device", help="Phones' app-user tokens (ODK Collect).")
 app.add_typer(review_app, name="review", help="Review incidents: queue, status, policy.")
 app.add_typer(sources_app, name="sources", help="Source grading: profiles, confidence.")
+app.add_typer(attribution_app, name="attribution", help="Attribute incidents to parties.")
+app.add_typer(agreement_app, name="provisions", help="The agreement: provisions, rules, flags.")
+app.add_typer(compliance_app, name="compliance", help="Compliance per provision and party.")
+app.add_typer(restrictions_app, name="restrictions", help="Restrictions of freedom of movement.")
 
 
 @app.command()

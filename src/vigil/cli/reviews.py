@@ -8,8 +8,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out
-from vigil.services import review_policy, review_queue, reviews
+from vigil.cli.common import (
+    clear_errors,
+    cli_operator,
+    fail,
+    open_database,
+    out,
+    parse_time,
+    progress_bar,
+)
+from vigil.services import review_policy, review_queue, review_sweep, reviews
 
 review_app = typer.Typer(no_args_is_help=True)
 MAX_POLICY_BYTES = 1_000_000
@@ -65,6 +73,44 @@ def set_status(
             f"({rule})",
             highlight=False,
         )
+
+
+@review_app.command("sweep")
+@clear_errors
+def sweep(
+    status: str = typer.Argument(..., help="The status to move to, e.g. under_review, verified."),
+    time_from: str = typer.Option(None, "--from", help="Start, ISO 8601 with offset."),
+    time_to: str = typer.Option(None, "--to", help="End (exclusive), ISO 8601 with offset."),
+    category: str = typer.Option(None, help="A category code (its sub-categories match)."),
+    zone: str = typer.Option(None, help="A zone's code: incidents located inside it."),
+    reviewer: str = typer.Option(None, help="Only this reviewer's incidents (a user name)."),
+    reason: str = typer.Option("", help="Why (recorded on every step)."),
+    as_user: str = typer.Option(..., "--as", help="The analyst the review is recorded as."),
+) -> None:
+    """Move every incident matching the filters along the forward path to STATUS (reported ->
+    under_review -> verified) where the rules allow; the others stay where they stopped and
+    are counted by reason. One transaction: all of it or nothing."""
+    q = review_queue.QueueRequest(
+        reviewer=reviewer,
+        category=category,
+        zone=zone,
+        time_from=parse_time("--from", time_from) if time_from else None,
+        time_to=parse_time("--to", time_to) if time_to else None,
+    )
+    db = open_database()
+    with db.writing() as session, progress_bar(f"to {status}", None) as tick:
+        who = review_queue.acting_user(session, as_user)
+        done = review_sweep.sweep(session, who, q, status, reason, lambda n: tick("incidents", n))
+    out.print(
+        f"{done.moved} incident(s) moved to {status}; {sum(done.refused.values())} left "
+        f"({done.passes} pass(es))",
+        highlight=False,
+    )
+    table = Table("left as they are", "incidents")
+    for why, n in done.refused.most_common():
+        table.add_row(why, str(n))
+    if done.refused:
+        out.print(table)
 
 
 @review_app.command("assign")

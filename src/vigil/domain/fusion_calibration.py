@@ -82,12 +82,22 @@ def _clocks(
         fitted = offset[cid] + emission[group]
         clipped = fitted + np.clip(t - fitted, -WINSOR_Z * st, WINSOR_Z * st)
         info = np.bincount(cid, w, n_clocks)
-        centre = (np.bincount(kind, info * offset) / np.bincount(kind, info))[kind]
+        centre = kind_centres(kind, info, offset)
         offset = _solve(group, cid, w, clipped, prior, centre)
     emission = _weighted(group, w, t - offset[cid])
     r = t - offset[cid] - emission[group]
     leverage = w / np.bincount(group, w)[group]
     return offset[clock], _sigmas(p, cid, clock, n_clocks, r, st, leverage)
+
+
+def kind_centres(kind: np.ndarray, info: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Each clock's kind's information-weighted mean offset; 0 for a kind none of whose
+    clocks has a usable report in this run (a lone monitor's watch), never 0/0."""
+    total = np.bincount(kind, info)
+    mean = np.divide(
+        np.bincount(kind, info * offset), total, out=np.zeros_like(total), where=total > 0
+    )
+    return mean[kind]
 
 
 def _solve(

@@ -66,6 +66,12 @@ def reason_needed(source: str, target: str) -> bool:
     return target == REFUTED or (move is not None and move.back)
 
 
+def is_forward(source: str, target: str) -> bool:
+    """True when the table has a forward move (no reason needed) from source to target."""
+    move = _MOVES.get((source, target))
+    return move is not None and not move.back
+
+
 def check_move(source: str, target: str, reason: str) -> Move:
     """The move from `source` to `target`, if the table allows it and its reason is given."""
     if target not in STATES:

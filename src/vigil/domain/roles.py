@@ -34,3 +34,5 @@ AUDITORS: frozenset[Role] = frozenset({Role.admin, Role.head_of_mission})
 FUSION_RUNNERS: frozenset[Role] = ANALYSTS | ADMINS
 # Who may set the default reliability of sources (posts, patrols, third parties).
 SOURCE_GRADERS: frozenset[Role] = frozenset({Role.head_of_mission, Role.admin})
+# Who may set the lowest attribution confidence the mission's reports show.
+ATTRIBUTION_PUBLISHERS: frozenset[Role] = frozenset({Role.head_of_mission})

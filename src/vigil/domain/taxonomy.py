@@ -65,7 +65,9 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category("implementation.peacekeeper_deployment", "Peacekeepers deployed or present"),
     Category("implementation.monitoring_centre", "Ceasefire monitoring centre operating"),
     Category("implementation.transport_link", "Transport link open or used"),
-    Category("implementation.obstruction", "Obstruction of civilian movement on a route or corridor"),
+    Category(
+        "implementation.obstruction", "Obstruction of civilian movement on a route or corridor"
+    ),
 )
 
 WEAPON_CLASSES: tuple[str, ...] = (

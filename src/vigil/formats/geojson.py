@@ -8,7 +8,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from vigil.domain.geodesy import ellipse_ring, ray
-from vigil.store.tables import Incident, IncidentFusion, Observation, Post, Zone
+from vigil.store.tables import (
+    Incident,
+    IncidentFusion,
+    MovementRestriction,
+    Observation,
+    Post,
+    Zone,
+)
 
 RAY_WITHOUT_DISTANCE_M = 15_000.0  # how far a bearing-only ray is drawn
 # An ellipse wider than this says "we do not know where" and would cover the whole map:
@@ -177,6 +184,31 @@ def incident_features(
         wedge = wedge_geometry(item.fusion.wedge) if item.fusion is not None else None
         if wedge is not None and props["location_kind"] == "wedge":
             out.append(feature(wedge, {**props, "shape": "wedge"}))
+    return out
+
+
+def restriction_features(
+    rows: Iterable[MovementRestriction], parties: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """Restrictions of movement as points, and their no-access areas as polygons."""
+    out = []
+    for r in rows:
+        props = {
+            "layer": "restriction",
+            "id": r.id,
+            "kind": r.kind,
+            "occurred_at": r.occurred_at.isoformat(),
+            "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+            "place": r.place,
+            "patrol": r.patrol,
+            "stated_party": parties.get(r.stated_party_id) if r.stated_party_id else None,
+            "stated_by": r.stated_by,
+            "zone": r.zone_code,
+        }
+        point = {"type": "Point", "coordinates": [r.lon, r.lat]}
+        out.append(feature(point, {**props, "shape": "point"}))
+        if r.area:
+            out.append(feature(r.area, {**props, "shape": "area"}))
     return out
 
 

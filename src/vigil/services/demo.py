@@ -14,12 +14,14 @@ from importlib import resources
 
 from sqlalchemy.orm import Session
 
+from vigil.domain.observation import ObservationDraft
 from vigil.domain.roles import Role
 from vigil.domain.simulation import Scenario
 from vigil.formats.geography_files import parse_places_csv, parse_posts_csv, parse_zones
-from vigil.services import accounts, geography, mission
+from vigil.services import accounts, geography, mission, provision_rules, restrictions
 from vigil.services.access import Principal
 from vigil.services.fusion import fuse_range
+from vigil.services.observations import record_observations
 from vigil.services.simulation import Progress, record_scenario, scenario_for
 from vigil.store.tables import Mission
 
@@ -34,10 +36,11 @@ END = datetime(2020, 12, 9, 20, 0, tzinfo=UTC)
 class DemoSummary:
     """What the demo loaded."""
 
-    observations: int
+    observations: int  # simulated
     truth_events: int
     accounts: list[tuple[str, str]]  # (username, role)
     incidents: int  # what fusion made of the observations
+    scripted: int  # reports written by hand (agreement_reports.json), without ground truth
 
 
 def _data(name: str) -> bytes:
@@ -63,6 +66,7 @@ def load_demo(session: Session, who: Principal, seed: int, tick: Progress) -> De
     mission.add_parties(session, who, json.loads(_data("parties.json")))
     mission.add_provisions(session, who, json.loads(_data("provisions.json")))
     zones = geography.add_zones(session, who, parse_zones(_data("zones.geojson")))
+    provision_rules.load_rules(session, who, json.loads(_data("provision_rules.json")))
     geography.add_places(session, who, parse_places_csv(_data("places.csv")))
     posts = geography.add_posts(session, who, parse_posts_csv(_data("posts.csv")))
     users = {}
@@ -84,6 +88,11 @@ def load_demo(session: Session, who: Principal, seed: int, tick: Progress) -> De
     reporter = Principal(monitor.id, monitor.username, Role.monitor, None, "system")
     received_at = START + timedelta(days=DAYS + 1)  # when the month's reports were all in
     record_scenario(session, who, reporter, scenario, tick, channel="demo", received_at=received_at)
+    scripted = _agreement_reports()
+    record_observations(session, reporter, scripted, "demo", now=received_at)
+    leader = users["patrol_leader"]
+    leader_as = Principal(leader.id, leader.username, Role.patrol_leader, None, "system")
+    restrictions.record_all(session, leader_as, json.loads(_data("restrictions.json")), received_at)
     run = fuse_range(session, who, START, END, "demo")
     tick("fused", 1)
     return DemoSummary(
@@ -91,7 +100,16 @@ def load_demo(session: Session, who: Principal, seed: int, tick: Progress) -> De
         len(scenario.events),
         [(u, r) for u, r, _ in demo_accounts()],
         run.created,
+        len(scripted),
     )
+
+
+def _agreement_reports() -> list[ObservationDraft]:
+    """Patrols' reports of the agreement being implemented (or obstructed) in the demo month:
+    peacekeepers deploying, withdrawals, handovers, returns, an exchange of remains, traffic on
+    the Lachin corridor and its obstruction, so every provision has incidents to judge."""
+    items = json.loads(_data("agreement_reports.json"))
+    return [ObservationDraft.model_validate(item) for item in items]
 
 
 def _until(scenario: Scenario, end: datetime) -> Scenario:

@@ -75,7 +75,7 @@ def fuse_range(
     extra = {o for m in current for o in m.members | m.summaries} - loaded
     reports += fusion_q.reports_by_id(session, extra)
     progress("read", len(reports))
-    decisions = fusion_q.active_decisions(session)
+    decisions = touching(fusion_q.active_decisions(session), {r.id for r in reports})
     clusters = fuse_in_parts(reports, constraints_of(decisions), workers=os.cpu_count() or 1)
     progress("fused", len(reports))
     run = FusionRun(
@@ -154,6 +154,13 @@ def _this_runs_share(
 def groups_of(decision: FusionDecision) -> list[list[int]]:
     """The observation id groups a decision stores."""
     return [[int(o) for o in g] for g in orjson.loads(decision.groups)]
+
+
+def touching(decisions: list[FusionDecision], report_ids: set[int]) -> list[FusionDecision]:
+    """The decisions that name any of these reports: the only ones a run over them can
+    apply. (Following every pin of the mission to its current incident on every run made each
+    run slower with every review.)"""
+    return [d for d in decisions if any(o in report_ids for g in groups_of(d) for o in g)]
 
 
 def constraints_of(decisions: list[FusionDecision]) -> Constraints:

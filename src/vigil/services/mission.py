@@ -14,7 +14,7 @@ from vigil.domain.taxonomy import DEFAULT_CATEGORIES
 from vigil.errors import VigilError
 from vigil.services.access import Principal, require
 from vigil.services.audit import Auditor
-from vigil.store.tables import Base, Category, Mission, Party, Provision
+from vigil.store.tables import Base, Category, Mission, Party, Provision, ProvisionTerm
 
 
 def _add(session: Session, who: Principal, action: str, rows: Sequence[Base]) -> None:
@@ -82,3 +82,8 @@ def add_provisions(session: Session, who: Principal, items: Sequence[dict[str, A
         for p in items
     ]
     _add(session, who, "provision.add", rows)
+    terms = [
+        ProvisionTerm(provision_id=row.id, in_force_until=_time(p.get("in_force_until")))
+        for row, p in zip(rows, items, strict=True)
+    ]
+    _add(session, who, "provision_term.add", terms)

@@ -23,7 +23,7 @@ from vigil.errors import FieldError, VigilError, invalid
 from vigil.queries import audit as audit_q
 from vigil.queries import reviews as reviews_q
 from vigil.queries import sources as sources_q
-from vigil.services import fusion_decisions
+from vigil.services import fusion_decisions, provision_flags
 from vigil.services.access import Principal, require
 from vigil.services.audit import Auditor
 from vigil.services.review_policy import current_policy
@@ -68,7 +68,7 @@ def review_incident(
 ) -> Reviewed:
     """Move an incident to `to_status` if the caller's copy is current and the rules allow."""
     who = require(who, ANALYSTS)
-    incident = _current(session, incident_id, expected_etag)
+    incident = current_copy(session, incident_id, expected_etag)
     return _apply(session, who, incident, to_status, reason or "")
 
 
@@ -82,14 +82,24 @@ def review_as_it_stands(
     return review_incident(session, who, incident_id, to_status, reason, etag or "-")
 
 
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk move did: the incidents moved, and each refusal named by its item."""
+
+    done: list[Reviewed]
+    refused: list[FieldError]
+
+
 def bulk_review(
     session: Session,
     who: Principal | None,
     items: Sequence[tuple[int, str | None]],
     to_status: str,
     reason: str,
-) -> list[Reviewed]:
-    """Move many incidents at once: all or none (every refusal is named)."""
+    partial: bool = False,
+) -> BulkOutcome:
+    """Move many incidents at once: all or none (every refusal is named), or with `partial`
+    those the rules allow, the others left as they are and named."""
     who = require(who, ANALYSTS)
     if not items:
         raise invalid("items", "name at least one incident")
@@ -99,21 +109,32 @@ def bulk_review(
     if len(set(ids)) != len(ids):
         raise invalid("items", "an incident is named twice")
     refusals: list[FieldError] = []
-    done: list[Reviewed] = []
+    allowed: list[tuple[int, int]] = []
     for index, (incident_id, etag) in enumerate(items):
         try:
-            incident = _current(session, incident_id, etag)
+            incident = current_copy(session, incident_id, etag)
             _precheck(session, incident, to_status, reason or "")
+            allowed.append((index, incident_id))
         except VigilError as exc:
             refusals.append(FieldError(f"items[{index}]", f"incident {incident_id}: {exc.detail}"))
-    if refusals:
+    if refusals and not partial:
         detail = f"{len(refusals)} of {len(items)} refused; nothing was changed"
         raise VigilError("state_conflict", detail, refusals)
-    for incident_id, _ in items:
+    done: list[Reviewed] = []
+    for index, incident_id in allowed:
         locked = reviews_q.lock_incident(session, incident_id)
         assert locked is not None
-        done.append(_apply(session, who, locked, to_status, reason or ""))
-    return done
+        if not partial:
+            done.append(_apply(session, who, locked, to_status, reason or ""))
+            continue
+        # A pin written for an earlier incident may have regrouped this one: check it again,
+        # and undo only its own writes if it no longer qualifies.
+        try:
+            with session.begin_nested():
+                done.append(_apply(session, who, locked, to_status, reason or ""))
+        except VigilError as exc:
+            refusals.append(FieldError(f"items[{index}]", f"incident {incident_id}: {exc.detail}"))
+    return BulkOutcome(done, refusals)
 
 
 def review_history(
@@ -124,7 +145,7 @@ def review_history(
     return list(reviews_q.history(session, incident_id))
 
 
-def _current(session: Session, incident_id: int, expected_etag: str | None) -> Incident:
+def current_copy(session: Session, incident_id: int, expected_etag: str | None) -> Incident:
     """The incident, locked, if the caller's ETag is its current one (409 naming who changed
     it and when otherwise)."""
     incident = reviews_q.lock_incident(session, incident_id)
@@ -191,6 +212,7 @@ def _apply(
     session.add(step)
     session.flush()
     Auditor(session, who.actor).created("incident.review", step)
+    provision_flags.on_review(session, who, incident, source, to_status, reason)
     return Reviewed(incident, step, incident_etag(incident))
 
 
@@ -199,7 +221,7 @@ def _pin_or_unpin(
 ) -> dict[str, Any]:
     """Pin a finding for fusion; moving back unpins only a pin a review made."""
     if target in rules.FINDINGS and source not in rules.FINDINGS:
-        return _pin(session, who, incident, f"review: {target}")
+        return pin_finding(session, who, incident, f"review: {target}")
     if source in rules.FINDINGS and target not in rules.FINDINGS:
         made = _review_pin(session, incident.id)
         if made is None:
@@ -210,7 +232,11 @@ def _pin_or_unpin(
     return _carried_pin(session, incident.id)
 
 
-def _pin(session: Session, who: Principal, incident: Incident, reason: str) -> dict[str, Any]:
+def pin_finding(
+    session: Session, who: Principal, incident: Incident, reason: str
+) -> dict[str, Any]:
+    """Pin a finding (a review's, or an attribution's) where fusion put the incident, so that
+    later runs keep it; what was done, for the step's record."""
     if incident.lat is None or incident.lon is None:
         return {"pinned_by_review": None, "why": "no point location to pin (a wedge or none)"}
     if _has_active_pin(session, incident.id):

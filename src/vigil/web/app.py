@@ -16,6 +16,9 @@ from vigil.config import Settings, get_settings
 from vigil.store.db import Database
 from vigil.web import problems
 from vigil.web.api import (
+    agreement,
+    attribution,
+    compliance,
     confidence,
     devices,
     evidence,
@@ -27,6 +30,7 @@ from vigil.web.api import (
     map,
     observations,
     reference,
+    restrictions,
     stats,
 )
 from vigil.web.api import reviews as review_api
@@ -34,12 +38,17 @@ from vigil.web.deps import Access
 from vigil.web.headers import DateHeader
 from vigil.web.limits import BodyLimit
 from vigil.web.openrosa import routes as openrosa
+from vigil.web.pages import agreement as agreement_pages
+from vigil.web.pages import attribution as attribution_pages
 from vigil.web.pages import auth, mapview, report
+from vigil.web.pages import compliance as compliance_pages
 from vigil.web.pages import devices as device_pages
 from vigil.web.pages import forms as form_pages
 from vigil.web.pages import imports as import_pages
 from vigil.web.pages import incidents as incident_page
+from vigil.web.pages import restrictions as restriction_pages
 from vigil.web.pages import review as review_pages
+from vigil.web.pages import sources as source_pages
 from vigil.web.pages.render import STATIC_DIR
 from vigil.worker.fusion import FusionWorker
 
@@ -82,7 +91,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     pages = (auth, mapview, incident_page, report, import_pages, form_pages, device_pages)
     api = (observations, evidence, incidents, fusion, stats, geography, reference, map, confidence)
-    for module in (*api, review_api, imports, forms, devices, openrosa, *pages, review_pages):
+    verification = (attribution, agreement, compliance, restrictions)
+    more_pages = (review_pages, source_pages, agreement_pages, compliance_pages, restriction_pages)
+    more_pages = (*more_pages, attribution_pages)
+    for module in (
+        *api,
+        review_api,
+        *verification,
+        imports,
+        forms,
+        devices,
+        openrosa,
+        *pages,
+        *more_pages,
+    ):
         document_roles(module.router.routes)
         app.include_router(module.router)
     app.mount("/static/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi import params as params_module
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vigil.errors import CATALOGUE, FieldError, VigilError
@@ -142,6 +143,16 @@ def install(app: FastAPI) -> None:
         if is_openrosa(request.url.path):
             return openrosa_error(VigilError(code, detail), request)
         return problem_response(VigilError(code, detail), request.url.path)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number too large for the database's integers (an id of 21 digits, say): the
+        # transaction was rolled back; the caller sent something no row can have.
+        error = VigilError("validation_failed", "a number is larger than the database can hold")
+        if _is_page(request):
+            return error_page(request, error.status, error.problem.title, error.detail)
+        return await vigil_error(request, error)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

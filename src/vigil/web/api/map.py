@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from vigil.domain.roles import INTERNAL
 from vigil.formats import geojson
+from vigil.services import restrictions
 from vigil.services.access import Principal
 from vigil.services.map import map_of_day
 from vigil.store.db import Database
@@ -35,6 +36,9 @@ def day(
             + geojson.post_features(m.posts)
             + geojson.observation_features(m.observations, m.post_codes, m.evidence)
             + geojson.incident_features(m.incidents)
+            + geojson.restriction_features(
+                restrictions.on_map(session, who, m.start, m.end), restrictions.names(session)[0]
+            )
         )
     body = geojson.collection(
         features,

@@ -23,6 +23,7 @@ from vigil.web.schemas.reviews import (
     AssignmentOut,
     BulkReviewedOut,
     BulkReviewIn,
+    FieldErrorOut,
     PolicyIn,
     PolicyOut,
     QueueItemOut,
@@ -82,11 +83,15 @@ def review_incident(
 def bulk_review(
     body: BulkReviewIn, who: Principal = allow(ANALYSTS), db: Database = Depends(database)
 ) -> BulkReviewedOut:
-    """Move many incidents to one status: all of them, or none (each refusal named)."""
+    """Move many incidents to one status: all of them or none (each refusal named), or with
+    `partial` those the rules allow, the others named under `refused`."""
     items = [(i.incident_id, i.etag) for i in body.items]
     with db.writing() as session:
-        done = reviews.bulk_review(session, who, items, body.status, body.reason)
-        return BulkReviewedOut(items=[_reviewed(session, d) for d in done])
+        done = reviews.bulk_review(session, who, items, body.status, body.reason, body.partial)
+        return BulkReviewedOut(
+            items=[_reviewed(session, d) for d in done.done],
+            refused=[FieldErrorOut(field=f.field, message=f.message) for f in done.refused],
+        )
 
 
 @router.post("/reviews/assign", response_model=AssignedOut)

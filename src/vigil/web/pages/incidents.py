@@ -13,6 +13,8 @@ from vigil.services.access import Principal
 from vigil.services.incident_view import IncidentView, incident_view
 from vigil.store.db import Database
 from vigil.web.deps import allow, database
+from vigil.web.pages.attribution_section import attribution_section
+from vigil.web.pages.flags_section import flags_section
 from vigil.web.pages.render import templates
 from vigil.web.pages.review_section import ReviewForm, review_section
 
@@ -109,6 +111,8 @@ def render_incident(
             "anchors": view.client_anchors,
             "features": map_features(view),
             "review": review_section(session, who, view.fused.incident, view.successor, form),
+            "attribution": attribution_section(session, who, view.fused.incident),
+            "flags": flags_section(session, who, view.fused.incident),
         }
         return templates.TemplateResponse(
             request, "incident.html", context, status_code=status_code

@@ -4,7 +4,7 @@ refusal (stale ETag, illegal move, policy not met) changes nothing and says why.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from vigil.domain import review as rules
 from vigil.domain.confidence import Confidence
 from vigil.domain.roles import ADMINS, ANALYSTS
-from vigil.errors import VigilError, invalid
+from vigil.errors import FieldError, VigilError, invalid
 from vigil.queries import accounts as accounts_q
 from vigil.services import geography, review_queue, reviews, sources
 from vigil.services.access import Principal
@@ -123,6 +123,7 @@ class Bulk:
     status: str = ""
     reason: str = ""
     reviewer: str = ""
+    partial: bool = False
 
 
 def _rows(session: Session, who: Principal, f: Filters, tz: ZoneInfo) -> list[Row]:
@@ -155,6 +156,7 @@ def _queue_page(
     bulk: Bulk | None = None,
     error: VigilError | None = None,
     message: str = "",
+    refused: Sequence[FieldError] = (),
 ) -> Response:
     """The queue with its filters and bulk form; a bad filter shows the message, no rows."""
     with db.reading() as session:
@@ -178,6 +180,7 @@ def _queue_page(
             "can_act": who.role in ANALYSTS,
             "error": error,
             "message": message,
+            "refused": refused,
             "back": urlencode(f.pairs()),
             "next": urlencode(f.pairs(cursor.encode(more.incident.started_at, more.incident.id)))
             if more
@@ -219,15 +222,18 @@ def bulk_action(
     status: str = Form(""),
     reason: str = Form(""),
     reviewer: str = Form(""),
+    partial: bool = Form(False),
     back: str = Form(""),
     csrf_token: str = Form(""),
     who: Principal = allow(ANALYSTS),
     db: Database = Depends(database),
 ) -> Response:
-    """Move or assign the selected incidents: all of them or none, each refusal named."""
+    """Move or assign the selected incidents: all of them or none, each refusal named; or,
+    with `partial`, move those the rules allow and list the others."""
     check_csrf(request, who, csrf_token)
     f = Filters.of(parse_qsl(back))
-    bulk = Bulk(frozenset(incident), status, reason, reviewer)
+    bulk = Bulk(frozenset(incident), status, reason, reviewer, partial)
+    refused: list[FieldError] = []
     etags = dict(e.partition(":")[::2] for e in etag)
     try:
         with db.writing() as session:
@@ -236,13 +242,21 @@ def bulk_action(
                 done = [("assigned", reviewer)]
             elif action == "status":
                 items = [(i, etags.get(str(i))) for i in incident]
-                reviews.bulk_review(session, who, items, status, reason)
+                outcome = reviews.bulk_review(session, who, items, status, reason, partial)
+                refused = outcome.refused
                 done = [("moved", status)]
             else:
                 raise invalid("action", "choose to change the status or to assign a reviewer")
     except VigilError as exc:
         return _queue_page(request, who, db, f, bulk, exc)
-    query = urlencode([*f.pairs(), ("done", str(len(set(incident)))), *done])
+    moved = len(set(incident)) - len(refused)
+    if refused:
+        n = f"{moved} incident{'' if moved == 1 else 's'}"
+        message = f"Moved {n} to {status.replace('_', ' ')}; {len(refused)} left as they are:"
+        return _queue_page(
+            request, who, db, f, Bulk(partial=True), message=message, refused=refused
+        )
+    query = urlencode([*f.pairs(), ("done", str(moved)), *done])
     return RedirectResponse(f"/review?{query}", status_code=303)
 
 

@@ -27,12 +27,14 @@ class BulkItemIn(BaseModel):
 
 
 class BulkReviewIn(BaseModel):
-    """Many incidents to one status: all are moved, or none."""
+    """Many incidents to one status: all are moved, or none; with `partial`, those the rules
+    allow are moved and the others named."""
 
     model_config = {"extra": "forbid"}
     items: list[BulkItemIn] = Field(min_length=1, max_length=500)
     status: str = Field(max_length=32)
     reason: str = Field("", max_length=2000)
+    partial: bool = False
 
 
 class AssignIn(BaseModel):
@@ -82,10 +84,18 @@ class ReviewedOut(BaseModel):
     review: ReviewStepOut
 
 
+class FieldErrorOut(BaseModel):
+    """An item a partial bulk move left as it was, and why."""
+
+    field: str
+    message: str
+
+
 class BulkReviewedOut(BaseModel):
-    """Every incident a bulk move changed."""
+    """Every incident a bulk move changed, and (with `partial`) those it refused."""
 
     items: list[ReviewedOut]
+    refused: list[FieldErrorOut] = []
 
 
 class ReviewHistoryOut(BaseModel):

@@ -240,6 +240,7 @@
         [line('stroke="#444" stroke-width="2"'), "Bearing with distance"],
         [line('stroke="#444" stroke-width="2" stroke-dasharray="4 3"'), "Bearing without distance"],
         ...Vigil.incidentLegendRows(),
+        ...Vigil.restrictionLegendRows(),
         Vigil.evidenceLegendRow(),
       ];
       d.innerHTML = "<summary>Legend</summary>" +
@@ -283,8 +284,9 @@
     drawn.areas.addTo(map);
     const obsLayer = drawObservations(obs, data.start, layers);
     const incidentGroup = L.layerGroup([drawn.areas, drawn.points]).addTo(map);
+    const restrictionGroup = Vigil.restrictionLayer(layer("restriction"), data.start).addTo(map);
     L.control.layers(null, { "Place names": placeGroup, "Posts": postLayer,
-      "Observations": obsLayer, "Incidents": incidentGroup },
+      "Observations": obsLayer, "Incidents": incidentGroup, "Restrictions": restrictionGroup },
     { collapsed: true, position: "topright" }).addTo(map);
     legend();
     list(obs, layers, data);
