@@ -144,7 +144,13 @@ def app(db: Database, tmp_path: Path):
     from vigil.config import Settings
     from vigil.web.app import create_app
 
-    settings = Settings(data_dir=tmp_path / "data", database_url=db.url, fusion_auto=False)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=db.url,
+        fusion_auto=False,
+        safety_auto=False,
+        hotline_auto=False,
+    )
     return create_app(settings, db)
 
 

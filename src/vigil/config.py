@@ -70,8 +70,53 @@ class Settings(BaseSettings):
         description="The address phones reach Vigil at (e.g. https://vigil.example.org), used "
         "in the ODK Collect QR code; default: the address of the request.",
     )
+    track_future_s: int = Field(
+        300,
+        ge=0,
+        description="How far in the future (seconds) a tracked phone's position time may be.",
+    )
+    track_max_age_days: float = Field(
+        30, gt=0, description="Oldest position (days before now) a phone or GPX import may send."
+    )
+    track_rate_per_s: float = Field(
+        5, gt=0, description="Position reports per second one tracked phone may send, sustained."
+    )
+    track_burst: int = Field(
+        20, ge=1, description="Position reports one tracked phone may send at once (a backlog)."
+    )
+    hotline_ack_s: float = Field(
+        900,
+        gt=0,
+        description="A hotline message not acknowledged this many seconds after it "
+        "was relayed is escalated to the duty officer.",
+    )
+    hotline_answer_s: float = Field(
+        86_400,
+        gt=0,
+        description="A hotline request not answered this many seconds after it "
+        "was relayed is escalated to the duty officer.",
+    )
+    hotline_auto: bool = Field(
+        True, description="Check the hotline's response timers in the background."
+    )
+    hotline_interval_s: float = Field(
+        60, gt=0, le=3600, description="Seconds between the background hotline timer checks."
+    )
     secure_cookies: bool = Field(
         False, description="Mark session cookies Secure (set true when served over HTTPS)."
+    )
+    safety_auto: bool = Field(
+        True, description="Run the patrol safety timer in the background, raising alarms."
+    )
+    safety_interval_s: float = Field(
+        30.0, gt=0, le=3600, description="Seconds between the safety timer's checks."
+    )
+    safety_forbidden_kinds: str = Field(
+        "no_access,buffer_zone",
+        description="Zone kinds (comma-separated) a patrol must not stop in.",
+    )
+    alarm_webhook_url: str | None = Field(
+        None, description="Where each new safety alarm is POSTed as JSON (SMS/e-mail gateway)."
     )
 
     @property

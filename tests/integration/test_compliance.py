@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from tests.compliance_scene import AS_OF, Scene, build
 from tests.conftest import OPERATOR, PASSWORD, Account
-from typer.testing import CliRunner
 
-from vigil.config import get_settings
 from vigil.store.db import Database
 
 API = "/api/v1/compliance"
@@ -26,27 +23,6 @@ PROBLEM = "application/problem+json"
 def scene(db: Database, users: dict[str, Account]) -> Scene:
     with db.writing() as session:
         return build(session, OPERATOR)
-
-
-@pytest.fixture
-def cli(db: Database) -> Iterator[Any]:
-    """`vigil ARGS` in process on the test's database: (exit code, stdout, stderr)."""
-    runner = CliRunner()
-
-    def run(*args: str) -> tuple[int, str, str]:
-        from vigil.cli.main import app
-
-        get_settings.cache_clear()
-        try:
-            env = {"VIGIL_DATABASE_URL": db.url, "COLUMNS": "200"}
-            done = runner.invoke(app, list(args), env=env)
-        finally:
-            get_settings.cache_clear()
-        assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
-        assert "Traceback" not in done.stdout + done.stderr
-        return done.exit_code, done.stdout, done.stderr
-
-    yield run
 
 
 def get(client: Any, who: Account, **params: Any) -> httpx.Response:

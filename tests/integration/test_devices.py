@@ -5,7 +5,6 @@ bad input stores nothing. (Digest credentials: test_digest_credentials.py.)"""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.conftest import OPERATOR, PASSWORD, Account
-from typer.testing import CliRunner
 
-from vigil.config import Settings, get_settings
+from vigil.config import Settings
 from vigil.formats import collect_qr
 from vigil.services import accounts, devices
 from vigil.services.access import sha256_hex
@@ -275,27 +273,6 @@ def test_page_writes_need_the_csrf_token_and_good_input(db, users, client) -> No
 
 
 # --- the CLI ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(db: Database) -> Iterator[Any]:
-    """`vigil ARGS` in process on the test's database: (exit code, stdout, stderr)."""
-    runner = CliRunner()
-
-    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-        from vigil.cli.main import app
-
-        get_settings.cache_clear()
-        try:
-            env = {"VIGIL_DATABASE_URL": db.url, "VIGIL_PUBLIC_URL": None}
-            done = runner.invoke(app, list(args), input=stdin, env=env)
-        finally:
-            get_settings.cache_clear()
-        assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
-        assert "Traceback" not in done.stdout + done.stderr
-        return done.exit_code, done.stdout, done.stderr
-
-    yield run
 
 
 def test_cli_issues_lists_and_revokes(db, users, cli) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,7 @@ from tests.conftest import OPERATOR, Account
 from tests.factories import SQUARE
 from tests.integration.test_report_form import sign_in
 from tests.integration.test_sources import assert_problem, assert_verified
-from typer.testing import CliRunner
 
-from vigil.config import get_settings
 from vigil.domain.geography import ZoneDraft
 from vigil.services import geography
 from vigil.store.db import Database
@@ -76,26 +73,6 @@ def zones(db: Database) -> None:
                 ZoneDraft(code="corridor", kind="corridor", names={"en": "C"}, geometry=CORRIDOR),
             ],
         )  # fmt: skip
-
-
-@pytest.fixture
-def cli(db: Database) -> Iterator[Any]:
-    """`vigil ARGS` in process on the test's database: (exit code, stdout, stderr)."""
-    runner = CliRunner()
-
-    def run(*args: str) -> tuple[int, str, str]:
-        from vigil.cli.main import app
-
-        get_settings.cache_clear()
-        try:
-            done = runner.invoke(app, list(args), env={"VIGIL_DATABASE_URL": db.url})
-        finally:
-            get_settings.cache_clear()
-        assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
-        assert "Traceback" not in done.stdout + done.stderr
-        return done.exit_code, done.stdout, done.stderr
-
-    yield run
 
 
 def post(client: TestClient, who: Account, **changes: Any) -> httpx.Response:

@@ -4,7 +4,6 @@ on the API and the incident page; `vigil verify` passes after every change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,9 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.conftest import OPERATOR, Account
 from tests.factories import add_post, observation
-from typer.testing import CliRunner
 
-from vigil.config import get_settings
 from vigil.domain.geography import PostDraft
 from vigil.domain.sources import default_profiles
 from vigil.services import geography
@@ -45,26 +42,6 @@ def assert_problem(r: httpx.Response, status: int, code: str, field: str | None 
     assert r.json()["code"] == code and r.json()["detail"]
     if field is not None:
         assert field in [e["field"] for e in r.json().get("errors", [])], r.json()
-
-
-@pytest.fixture
-def cli(db: Database) -> Iterator[Any]:
-    """`vigil ARGS` in process on the test's database: (exit code, stdout, stderr)."""
-    runner = CliRunner()
-
-    def run(*args: str) -> tuple[int, str, str]:
-        from vigil.cli.main import app
-
-        get_settings.cache_clear()
-        try:
-            done = runner.invoke(app, list(args), env={"VIGIL_DATABASE_URL": db.url})
-        finally:
-            get_settings.cache_clear()
-        assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
-        assert "Traceback" not in done.stdout + done.stderr
-        return done.exit_code, done.stdout, done.stderr
-
-    yield run
 
 
 def assert_verified(cli: Any) -> None:

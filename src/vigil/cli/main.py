@@ -12,9 +12,13 @@ from vigil.cli.agreement import agreement_app
 from vigil.cli.attribution import attribution_app
 from vigil.cli.common import clear_errors, cli_operator, fail, open_database, out, progress_bar
 from vigil.cli.compliance import compliance_app
+from vigil.cli.hotline import hotline_app
+from vigil.cli.patrols import patrols_app
 from vigil.cli.restrictions import restrictions_app
 from vigil.cli.reviews import review_app
+from vigil.cli.safety import safety_app
 from vigil.cli.sources import sources_app
+from vigil.cli.trackers import trackers_app
 from vigil.config import get_settings
 from vigil.services import setup
 from vigil.services.verify import verify as verify_integrity
@@ -41,6 +45,10 @@ app.add_typer(attribution_app, name="attribution", help="Attribute incidents to 
 app.add_typer(agreement_app, name="provisions", help="The agreement: provisions, rules, flags.")
 app.add_typer(compliance_app, name="compliance", help="Compliance per provision and party.")
 app.add_typer(restrictions_app, name="restrictions", help="Restrictions of freedom of movement.")
+app.add_typer(patrols_app, name="patrols", help="Patrols: plans, members, vehicles, status.")
+app.add_typer(trackers_app, name="trackers", help="Phones that track patrols (Traccar, OsmAnd).")
+app.add_typer(safety_app, name="safety", help="Check-ins and safety alarms of patrols.")
+app.add_typer(hotline_app, name="hotline", help="The hotline between the parties.")
 
 
 @app.command()

@@ -36,3 +36,16 @@ FUSION_RUNNERS: frozenset[Role] = ANALYSTS | ADMINS
 SOURCE_GRADERS: frozenset[Role] = frozenset({Role.head_of_mission, Role.admin})
 # Who may set the lowest attribution confidence the mission's reports show.
 ATTRIBUTION_PUBLISHERS: frozenset[Role] = frozenset({Role.head_of_mission})
+# Who may log a patrol's radio call and acknowledge a safety alarm (the operations room).
+DUTY_OFFICERS: frozenset[Role] = frozenset({Role.duty_officer, Role.head_of_mission, Role.admin})
+# Who plans patrols, edits their plans, registers vehicles (the operations room).
+OPERATIONS: frozenset[Role] = DUTY_OFFICERS
+# Who may start, complete or abort a patrol: the operations room, and a patrol leader (only
+# a patrol they lead: services/patrols.py checks that).
+PATROL_RUNNERS: frozenset[Role] = OPERATIONS | {Role.patrol_leader}
+# Who runs the hotline for the mission: open threads, relay, log answers, close.
+HOTLINE_STAFF: frozenset[Role] = DUTY_OFFICERS
+# Who may write into hotline threads: the hotline's staff, and liaisons behind their wall.
+HOTLINE_WRITERS: frozenset[Role] = HOTLINE_STAFF | {Role.party_liaison}
+# Who may register the phones that track patrols, and revoke them.
+TRACKER_KEEPERS: frozenset[Role] = frozenset({Role.duty_officer, Role.admin})

@@ -18,9 +18,10 @@ from vigil.domain.observation import ObservationDraft
 from vigil.domain.roles import Role
 from vigil.domain.simulation import Scenario
 from vigil.formats.geography_files import parse_places_csv, parse_posts_csv, parse_zones
-from vigil.services import accounts, geography, mission, provision_rules, restrictions
+from vigil.services import accounts, geography, mission, patrols, provision_rules, restrictions
 from vigil.services.access import Principal
 from vigil.services.fusion import fuse_range
+from vigil.services.hotline_demo import load_threads as load_hotline
 from vigil.services.observations import record_observations
 from vigil.services.simulation import Progress, record_scenario, scenario_for
 from vigil.store.tables import Mission
@@ -93,6 +94,10 @@ def load_demo(session: Session, who: Principal, seed: int, tick: Progress) -> De
     leader = users["patrol_leader"]
     leader_as = Principal(leader.id, leader.username, Role.patrol_leader, None, "system")
     restrictions.record_all(session, leader_as, json.loads(_data("restrictions.json")), received_at)
+    duty = users["duty_officer"]
+    duty_as = Principal(duty.id, duty.username, Role.duty_officer, None, "system")
+    load_hotline(session, duty_as, json.loads(_data("hotline.json")), END)
+    patrols.load_all(session, who, json.loads(_data("patrols.json")), received_at)
     run = fuse_range(session, who, START, END, "demo")
     tick("fused", 1)
     return DemoSummary(

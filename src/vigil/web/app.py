@@ -33,7 +33,11 @@ from vigil.web.api import (
     restrictions,
     stats,
 )
+from vigil.web.api import hotline as hotline_api
+from vigil.web.api import patrols as patrol_api
 from vigil.web.api import reviews as review_api
+from vigil.web.api import safety as safety_api
+from vigil.web.api import tracking as tracking_api
 from vigil.web.deps import Access
 from vigil.web.headers import DateHeader
 from vigil.web.limits import BodyLimit
@@ -44,13 +48,19 @@ from vigil.web.pages import auth, mapview, report
 from vigil.web.pages import compliance as compliance_pages
 from vigil.web.pages import devices as device_pages
 from vigil.web.pages import forms as form_pages
+from vigil.web.pages import hotline as hotline_pages
 from vigil.web.pages import imports as import_pages
 from vigil.web.pages import incidents as incident_page
+from vigil.web.pages import operations as operations_pages
+from vigil.web.pages import patrols as patrol_pages
 from vigil.web.pages import restrictions as restriction_pages
 from vigil.web.pages import review as review_pages
 from vigil.web.pages import sources as source_pages
+from vigil.web.pages import trackers as tracker_pages
 from vigil.web.pages.render import STATIC_DIR
 from vigil.worker.fusion import FusionWorker
+from vigil.worker.hotline import HotlineWorker
+from vigil.worker.safety import from_settings as safety_from_settings
 
 API_DESCRIPTION = """The JSON API of Vigil. Authenticate with `Authorization: Bearer <token>`
 (`vigil token create USER`) or a browser session. Errors are RFC 9457 problem+json with a
@@ -60,18 +70,28 @@ roles that may call it under `x-vigil-roles`."""
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start background fusion with the server (unless settings turn it off)."""
+    """Start background fusion and the safety timer with the server (unless turned off)."""
     settings: Settings = app.state.settings
     worker = None
     if settings.fusion_auto:
         worker = FusionWorker(app.state.db, settings.fusion_interval_s)
         worker.start()
     app.state.fusion_worker = worker
+    safety_worker = safety_from_settings(app.state.db, settings)
+    if safety_worker is not None:
+        safety_worker.start()
+    app.state.safety_worker = safety_worker
+    hotline = HotlineWorker.from_settings(app.state.db, settings)
+    app.state.hotline_worker = hotline
     try:
         yield
     finally:
+        if hotline is not None:
+            await asyncio.to_thread(hotline.stop)
         if worker is not None:
             await asyncio.to_thread(worker.stop)
+        if safety_worker is not None:
+            await asyncio.to_thread(safety_worker.stop)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -94,6 +114,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     verification = (attribution, agreement, compliance, restrictions)
     more_pages = (review_pages, source_pages, agreement_pages, compliance_pages, restriction_pages)
     more_pages = (*more_pages, attribution_pages)
+    operations = (patrol_api, tracking_api, safety_api, hotline_api)
+    operations_ui = (patrol_pages, tracker_pages, operations_pages, hotline_pages)
     for module in (
         *api,
         review_api,
@@ -104,6 +126,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         openrosa,
         *pages,
         *more_pages,
+        *operations,
+        *operations_ui,
     ):
         document_roles(module.router.routes)
         app.include_router(module.router)

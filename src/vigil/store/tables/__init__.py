@@ -15,6 +15,7 @@ from vigil.store.tables.field import (
     Submission,
     SubmissionAttachment,
 )
+from vigil.store.tables.hotline import HotlineEscalation, HotlineMessage, HotlineThread
 from vigil.store.tables.incidents import (
     FusionDecision,
     FusionRun,
@@ -24,6 +25,17 @@ from vigil.store.tables.incidents import (
     IncidentSummary,
 )
 from vigil.store.tables.observations import Observation
+from vigil.store.tables.operations import (
+    Alarm,
+    AlarmDelivery,
+    CheckIn,
+    Patrol,
+    PatrolMember,
+    PatrolVehicle,
+    Position,
+    TrackerDevice,
+    Vehicle,
+)
 from vigil.store.tables.reference import Category, Mission, Party, Place, Post, Provision, Zone
 from vigil.store.tables.restrictions import MovementRestriction
 from vigil.store.tables.simulation import TruthCover, TruthEvent, TruthLink
@@ -37,6 +49,18 @@ from vigil.store.tables.verification import (
 )
 
 __all__ = [
+    "Alarm",
+    "AlarmDelivery",
+    "CheckIn",
+    "Patrol",
+    "PatrolMember",
+    "PatrolVehicle",
+    "Position",
+    "TrackerDevice",
+    "Vehicle",
+    "HotlineEscalation",
+    "HotlineMessage",
+    "HotlineThread",
     "ApiToken",
     "AttributionEvidence",
     "AttributionPolicy",

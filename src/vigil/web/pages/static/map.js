@@ -241,6 +241,7 @@
         [line('stroke="#444" stroke-width="2" stroke-dasharray="4 3"'), "Bearing without distance"],
         ...Vigil.incidentLegendRows(),
         ...Vigil.restrictionLegendRows(),
+        ...Vigil.liveLegendRows(),
         Vigil.evidenceLegendRow(),
       ];
       d.innerHTML = "<summary>Legend</summary>" +
@@ -285,8 +286,10 @@
     const obsLayer = drawObservations(obs, data.start, layers);
     const incidentGroup = L.layerGroup([drawn.areas, drawn.points]).addTo(map);
     const restrictionGroup = Vigil.restrictionLayer(layer("restriction"), data.start).addTo(map);
+    const liveGroup = Vigil.liveLayer().addTo(map);
     L.control.layers(null, { "Place names": placeGroup, "Posts": postLayer,
-      "Observations": obsLayer, "Incidents": incidentGroup, "Restrictions": restrictionGroup },
+      "Observations": obsLayer, "Incidents": incidentGroup, "Restrictions": restrictionGroup,
+      "Patrols (live)": liveGroup },
     { collapsed: true, position: "topright" }).addTo(map);
     legend();
     list(obs, layers, data);
