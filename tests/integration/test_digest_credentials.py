@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 from tests.conftest import OPERATOR, PASSWORD
 from tests.integration.test_audit_chain import verify_in_process
-from tests.integration.test_devices import API, _disable, _signed_in, cli, counts, issue  # noqa: F401
+from tests.integration.test_devices import API, _disable, _signed_in, counts, issue
 
 from vigil.errors import VigilError
 from vigil.services import accounts

@@ -8,13 +8,10 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.integration import test_safety
 from tests.integration.test_report_form import hidden, sign_in
 from tests.integration.test_safety import assert_verified, at, count, evaluate, make_patrol
 
 from vigil.store.tables import Alarm, AuditEvent, CheckIn
-
-cli = test_safety.cli
 
 
 def form(client: TestClient, path: str, data: dict[str, str]):

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.conftest import OPERATOR, PASSWORD, Account
-from tests.integration import test_sources
 from tests.integration.test_sources import assert_problem, assert_verified
 
 from vigil.domain.geography import ZoneDraft
@@ -40,7 +39,6 @@ from vigil.worker.safety import SafetyWorker
 
 T0 = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
 SAFETY = "/api/v1"
-cli = test_sources.cli  # the fixture: `vigil ARGS` on the test's database
 ROUTE = {"type": "LineString", "coordinates": [[46.55, 39.55], [46.56, 39.56]]}
 ZONE = {
     "type": "Polygon",
