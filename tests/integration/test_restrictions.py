@@ -369,6 +369,9 @@ def test_cli_add_end_list_counts(db, users, cli, zones, tmp_path: Path) -> None:
     assert_verified(cli)
 
 
+ADD = ["add", "denied", "--at", "2020-11-20T10:00Z", "--lat", "39.5", "--lon", "46.5"]
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -418,67 +421,19 @@ def test_cli_add_end_list_counts(db, users, cli, zones, tmp_path: Path) -> None:
             "kind",
         ),
         (
-            [
-                "add",
-                "denied",
-                "--at",
-                "2020-11-20T10:00Z",
-                "--lat",
-                "39.5",
-                "--lon",
-                "46.5",
-                "--party",
-                "XX",
-                "--as",
-                "monitor",
-            ],
+            [*ADD, "--party", "XX", "--as", "monitor"],
             "no party",
         ),
         (
-            [
-                "add",
-                "denied",
-                "--at",
-                "2020-11-20T10:00Z",
-                "--lat",
-                "39.5",
-                "--lon",
-                "46.5",
-                "--as",
-                "nobody",
-            ],
+            [*ADD, "--as", "nobody"],
             "no user",
         ),
         (
-            [
-                "add",
-                "denied",
-                "--at",
-                "2020-11-20T10:00Z",
-                "--lat",
-                "39.5",
-                "--lon",
-                "46.5",
-                "--as",
-                "head-of-mission",
-            ],
+            [*ADD, "--as", "head-of-mission"],
             "role",
         ),
         (
-            [
-                "add",
-                "denied",
-                "--at",
-                "2020-11-20T10:00Z",
-                "--lat",
-                "39.5",
-                "--lon",
-                "46.5",
-                "--area",
-                "/nonexistent.geojson",
-                "--as",
-                "monitor",
-            ],
+            [*ADD, "--area", "/nonexistent.geojson", "--as", "monitor"],
             "no file",
         ),
         (["end", "99999", "--at", "2020-11-20T10:00Z", "--as", "monitor"], "no restriction"),
@@ -494,8 +449,7 @@ def test_cli_bad_input(db, users, cli, args, says) -> None:
 def test_cli_area_not_json(db, users, cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")
-    args = ["add", "denied", "--at", "2020-11-20T10:00Z", "--lat", "39.5", "--lon", "46.5"]
-    code, out, err = cli("restrictions", *args, "--area", str(bad), "--as", "monitor")
+    code, out, err = cli("restrictions", *ADD, "--area", str(bad), "--as", "monitor")
     assert code == 1 and "not JSON" in err, out + err
 
 
